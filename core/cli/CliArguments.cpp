@@ -1,0 +1,245 @@
+#include "CliArguments.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+
+#include <cmath>
+
+namespace pysandbox {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("pysandbox::cli", text);
+}
+
+CliCommand invalid(const QString &message)
+{
+    CliCommand command;
+    command.kind = CliCommand::Kind::Invalid;
+    command.error = message;
+    return command;
+}
+
+bool parseInputs(const QString &spec, QJsonObject *inputs, QString *error)
+{
+    QByteArray text = spec.toUtf8();
+    if (spec.startsWith(QLatin1Char('@'))) {
+        QFile file(spec.mid(1));
+        if (!file.open(QIODevice::ReadOnly)) {
+            *error = tr("cannot read the inputs file \"%1\": %2").arg(spec.mid(1), file.errorString());
+            return false;
+        }
+        text = file.readAll();
+    }
+    QJsonParseError parseError{};
+    const QJsonDocument document = QJsonDocument::fromJson(text, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        *error = tr("--inputs is not valid JSON: %1 at character %2").arg(parseError.errorString()).arg(parseError.offset);
+        return false;
+    }
+    if (!document.isObject()) {
+        *error = tr("--inputs must be a JSON object, like {\"x\": 1}");
+        return false;
+    }
+    *inputs = document.object();
+    return true;
+}
+
+bool parseNumber(const QString &option, const QString &text, double min, double max, double *out, QString *error)
+{
+    bool ok = false;
+    const double value = text.toDouble(&ok);
+    if (!ok || !std::isfinite(value) || value < min || value > max) {
+        *error = tr("%1 needs a number between %2 and %3, not \"%4\"").arg(option).arg(min).arg(max).arg(text);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+bool parseWhole(const QString &option, const QString &text, qint64 min, qint64 max, qint64 *out, QString *error)
+{
+    bool ok = false;
+    const qint64 value = text.toLongLong(&ok);
+    if (!ok || value < min || value > max) {
+        *error = tr("%1 needs a whole number between %2 and %3, not \"%4\"").arg(option).arg(min).arg(max).arg(text);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+bool applyRunOption(CliCommand &command, const QString &name, const QString &value, QString *error)
+{
+    ExecutionOptions &options = command.options;
+    double seconds = 0;
+    qint64 whole = 0;
+    if (name == QLatin1String("--engine")) {
+        const auto choice = engineChoiceFromName(value);
+        if (!choice) {
+            *error = tr("--engine must be auto, native or microsandbox, not \"%1\"").arg(value);
+            return false;
+        }
+        command.engine = *choice;
+    } else if (name == QLatin1String("--inputs")) {
+        return parseInputs(value, &command.inputs, error);
+    } else if (name == QLatin1String("--timeout")) {
+        if (!parseNumber(name, value, 0.001, 86400, &seconds, error))
+            return false;
+        options.wallTimeoutMs = std::max<qint64>(1, std::llround(seconds * 1000));
+    } else if (name == QLatin1String("--cpu")) {
+        if (!parseWhole(name, value, 0, 86400, &whole, error))
+            return false;
+        options.cpuSeconds = static_cast<int>(whole);
+    } else if (name == QLatin1String("--memory")) {
+        if (!parseWhole(name, value, 0, 1024 * 1024, &whole, error))
+            return false;
+        options.memoryMb = static_cast<int>(whole);
+    } else if (name == QLatin1String("--max-output")) {
+        if (!parseWhole(name, value, 0, 1LL << 40, &whole, error))
+            return false;
+        options.maxOutputBytes = whole;
+    } else if (name == QLatin1String("--max-processes")) {
+        if (!parseWhole(name, value, 0, 100000, &whole, error))
+            return false;
+        options.maxProcesses = static_cast<int>(whole);
+    } else if (name == QLatin1String("--max-file-size")) {
+        if (!parseWhole(name, value, 0, 1LL << 40, &whole, error))
+            return false;
+        options.maxFileSizeBytes = whole;
+    } else if (name == QLatin1String("--file")) {
+        options.workingFiles.append(value);
+    } else if (name == QLatin1String("--env")) {
+        const qsizetype equals = value.indexOf(QLatin1Char('='));
+        if (equals <= 0) {
+            *error = tr("--env needs NAME=value, not \"%1\"").arg(value);
+            return false;
+        }
+        options.environment.insert(value.left(equals), value.mid(equals + 1));
+    } else if (name == QLatin1String("--python")) {
+        command.python = value;
+    } else {
+        *error = tr("unknown option \"%1\"").arg(name);
+        return false;
+    }
+    return true;
+}
+
+const QStringList kValueOptions{
+    QStringLiteral("--engine"), QStringLiteral("--inputs"), QStringLiteral("--timeout"), QStringLiteral("--cpu"),
+    QStringLiteral("--memory"), QStringLiteral("--max-output"), QStringLiteral("--max-processes"),
+    QStringLiteral("--max-file-size"), QStringLiteral("--file"), QStringLiteral("--env"), QStringLiteral("--python"),
+};
+
+} // namespace
+
+int exitCodeFor(RunStatus status)
+{
+    switch (status) {
+    case RunStatus::Ok:
+        return ExitOk;
+    case RunStatus::Error:
+        return ExitSnippetError;
+    case RunStatus::EngineError:
+        return ExitEngineFailure;
+    default:
+        return ExitLimitOrCancel;
+    }
+}
+
+CliCommand parseCliArguments(const QStringList &arguments)
+{
+    if (arguments.isEmpty())
+        return invalid(tr("no command given"));
+    const QString &verb = arguments.first();
+    CliCommand command;
+    if (verb == QLatin1String("--help") || verb == QLatin1String("-h") || verb == QLatin1String("help")) {
+        command.kind = CliCommand::Kind::Help;
+        return command;
+    }
+    if (verb == QLatin1String("--version") || verb == QLatin1String("version")) {
+        command.kind = CliCommand::Kind::Version;
+        return command;
+    }
+    if (verb == QLatin1String("doctor")) {
+        command.kind = CliCommand::Kind::Doctor;
+        for (const QString &argument : arguments.mid(1)) {
+            if (argument == QLatin1String("--json"))
+                command.json = true;
+            else
+                return invalid(tr("doctor takes no argument \"%1\"").arg(argument));
+        }
+        return command;
+    }
+    if (verb != QLatin1String("run"))
+        return invalid(tr("unknown command \"%1\"").arg(verb));
+
+    command.kind = CliCommand::Kind::Run;
+    bool haveFile = false;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        QString name = arguments.at(i);
+        QString value;
+        bool inlineValue = false;
+        if (name.startsWith(QLatin1String("--")) && name.contains(QLatin1Char('='))) {
+            const qsizetype equals = name.indexOf(QLatin1Char('='));
+            value = name.mid(equals + 1);
+            name = name.left(equals);
+            inlineValue = true;
+        }
+        if (name == QLatin1String("--json")) {
+            command.json = true;
+        } else if (kValueOptions.contains(name)) {
+            if (!inlineValue) {
+                if (i + 1 >= arguments.size())
+                    return invalid(tr("%1 needs a value").arg(name));
+                value = arguments.at(++i);
+            }
+            QString error;
+            if (!applyRunOption(command, name, value, &error))
+                return invalid(error);
+        } else if (name.startsWith(QLatin1String("--")) || (name.startsWith(QLatin1Char('-')) && name != QLatin1String("-"))) {
+            return invalid(tr("unknown option \"%1\"").arg(name));
+        } else if (haveFile) {
+            return invalid(tr("only one snippet file may be given (got \"%1\" and \"%2\")").arg(command.codePath, name));
+        } else {
+            command.codePath = name;
+            haveFile = true;
+        }
+    }
+    if (!haveFile)
+        return invalid(tr("run needs a snippet file, or - to read it from standard input"));
+    if (const QString problem = command.options.validate(); !problem.isEmpty())
+        return invalid(problem);
+    return command;
+}
+
+QString cliUsage()
+{
+    return tr(
+        "Usage:\n"
+        "  pysandbox-cli run FILE|- [options]   run a Python snippet in a sandbox\n"
+        "  pysandbox-cli doctor [--json]        show which engines are ready and why not\n"
+        "  pysandbox-cli --version | --help\n"
+        "\n"
+        "Run options:\n"
+        "  --engine auto|native|microsandbox   engine to use (auto: the strongest ready one)\n"
+        "  --inputs JSON|@file                 the inputs object the snippet sees as `inputs`\n"
+        "  --timeout S                         wall-time limit in seconds (default 30)\n"
+        "  --cpu S                             CPU-time limit in seconds (default 30, 0 = none)\n"
+        "  --memory MB                         memory limit in MB (default 1024, 0 = none)\n"
+        "  --max-output BYTES                  stdout+stderr cap (default 16 MiB, 0 = none)\n"
+        "  --max-processes N                   process limit (default 64, 0 = none)\n"
+        "  --max-file-size BYTES               largest file the snippet may write (default 64 MiB)\n"
+        "  --file PATH                         a read-only input file, visible as files/<name>\n"
+        "  --env NAME=VALUE                    an environment variable to pass in\n"
+        "  --python PATH                       the interpreter for the native engine\n"
+        "  --json                              print exactly one result envelope as JSON\n"
+        "\n"
+        "Exit status: 0 ok, 1 the snippet raised an error, 2 usage error,\n"
+        "3 a limit stopped the run or it was cancelled, 4 the engine failed.\n");
+}
+
+} // namespace pysandbox

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "execution/EngineFactory.h"
+#include "execution/ExecutionOptions.h"
+
+#include <QStringList>
+
+namespace pysandbox {
+
+// Exit statuses of pysandbox-cli (documented in its --help and the man page).
+enum CliExit : int {
+    ExitOk = 0,
+    ExitSnippetError = 1,
+    ExitUsage = 2,
+    ExitLimitOrCancel = 3,
+    ExitEngineFailure = 4,
+};
+
+int exitCodeFor(RunStatus status);
+
+struct CliCommand
+{
+    enum class Kind { Run, Doctor, Help, Version, Invalid };
+
+    Kind kind = Kind::Invalid;
+    QString codePath;          // "-" for stdin
+    EngineChoice engine = EngineChoice::Auto;
+    ExecutionOptions options;
+    QJsonObject inputs;
+    QString python;            // interpreter override
+    bool json = false;
+    QString error;             // for Kind::Invalid: what is wrong with the arguments
+};
+
+// Parses argv (without the program name). Reads --inputs @file, but not the code file.
+CliCommand parseCliArguments(const QStringList &arguments);
+QString cliUsage();
+
+} // namespace pysandbox

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <sys/types.h>
+
+class QSocketNotifier;
+class QTimer;
+
+namespace pysandbox {
+
+struct ResourceLimitSpec
+{
+    int resource;  // RLIMIT_*
+    quint64 soft;
+    quint64 hard;
+};
+
+// Everything needed to start one child; built by the engine, applied between fork and exec.
+struct LaunchSpec
+{
+    QString program;               // absolute path
+    QStringList arguments;         // argv[1..]
+    QStringList environment;       // the complete environment, "NAME=value"
+    QString workingDirectory;
+    QList<ResourceLimitSpec> limits;
+    bool childSubreaper = true;    // orphans of the snippet stay under the child
+    // Extra parent fds handed to the child at fixed numbers (first: child fd, second:
+    // parent fd). Child fds 0–4 are taken: stdin (/dev/null), stdout, stderr, request, result.
+    QList<QPair<int, int>> extraFds;
+};
+
+struct ChildExit
+{
+    bool signaled = false;
+    int exitCode = 0;
+    int signal = 0;
+    qint64 userCpuUs = 0;
+    qint64 systemCpuUs = 0;
+    qint64 maxRssKb = 0;
+};
+
+// One child process with exactly the fds it is meant to have: stdout, stderr, a request
+// pipe (child fd 3) and a result pipe (child fd 4). Non-blocking; never waits on the child
+// except for the instant between fork and exec. The child leads its own session, so the
+// whole group can be killed at once; it dies with this process (PR_SET_PDEATHSIG).
+class ChildProcess final : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Channel { Stdout, Stderr, Result };
+    Q_ENUM(Channel)
+
+    static constexpr int kRequestFd = 3;
+    static constexpr int kResultFd = 4;
+
+    explicit ChildProcess(QObject *parent = nullptr);
+    ~ChildProcess() override;
+    Q_DISABLE_COPY_MOVE(ChildProcess)
+
+    bool start(const LaunchSpec &spec, QString *error);
+    pid_t pid() const { return m_pid; }
+    bool isRunning() const { return m_pid > 0 && !m_exited; }
+
+    // Queues bytes for the request pipe; written as the child reads them.
+    void writeRequest(const QByteArray &bytes);
+    // Closes the request pipe once everything queued is written.
+    void closeRequest();
+    // Stops delivering a channel (its bytes stay in the pipe and are never read).
+    void stopReading(Channel channel);
+    void sendSignal(int signal);
+    // SIGKILL to the child's process group (the child is its leader).
+    void killGroup();
+
+Q_SIGNALS:
+    void readyRead(pysandbox::ChildProcess::Channel channel, const QByteArray &chunk);
+    void exited(const pysandbox::ChildExit &exit);
+
+private:
+    struct Pipe
+    {
+        int fd = -1;
+        QSocketNotifier *notifier = nullptr;
+    };
+
+    void readChannel(Channel channel, bool drain);
+    void flushRequest();
+    void reap();
+    void closePipe(Pipe &pipe);
+    Pipe &pipeFor(Channel channel);
+
+    pid_t m_pid = -1;
+    bool m_exited = false;
+    Pipe m_stdout;
+    Pipe m_stderr;
+    Pipe m_result;
+    Pipe m_request;
+    QByteArray m_pendingRequest;
+    bool m_closeRequestWhenFlushed = false;
+    int m_pidFd = -1;
+    QSocketNotifier *m_pidNotifier = nullptr;
+    QTimer *m_reapPoll = nullptr;
+};
+
+} // namespace pysandbox
+
+Q_DECLARE_METATYPE(pysandbox::ChildExit)

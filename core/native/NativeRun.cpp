@@ -1,0 +1,400 @@
+#include "NativeRun.h"
+
+#include "ProcessTree.h"
+#include "util/ScratchDirectory.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <csignal>
+#include <cstring>
+
+#include <sys/resource.h>
+
+namespace pysandbox {
+
+namespace {
+
+constexpr int kReleaseGraceMs = 1000; // for the runner to leave after its result
+constexpr qint64 kMaxWorkingFileBytes = 1LL << 30;
+
+QString signalName(int signal)
+{
+    const char *description = ::strsignal(signal);
+    return QStringLiteral("%1 (%2)").arg(signal).arg(QString::fromLocal8Bit(description ? description : "unknown"));
+}
+
+QJsonObject limitsJson(const ExecutionOptions &options)
+{
+    QJsonObject limits = options.toJson();
+    limits.remove(QStringLiteral("working_files"));
+    limits.remove(QStringLiteral("environment"));
+    return limits;
+}
+
+} // namespace
+
+NativeRun::NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<PythonInterpreter> interpreter,
+                     QString runnerSource, QObject *parent)
+    : ExecutionRun(parent)
+    , m_request(std::move(request))
+    , m_config(std::move(config))
+    , m_interpreterFuture(std::move(interpreter))
+    , m_runnerSource(std::move(runnerSource))
+{
+}
+
+NativeRun::~NativeRun()
+{
+    if (m_child && m_child->isRunning()) {
+        ProcessTree::killDescendants(m_child->pid());
+        m_child->killGroup();
+    }
+    delete m_child; // reaps the child before the scratch tree goes
+    if (m_scratch)
+        removeScratchTree(m_scratch->path());
+}
+
+void NativeRun::begin()
+{
+    if (m_interpreterFuture.isFinished()) {
+        launch(m_interpreterFuture.result());
+        return;
+    }
+    connect(&m_interpreterWatcher, &QFutureWatcher<PythonInterpreter>::finished, this,
+            [this] { launch(m_interpreterWatcher.result()); });
+    m_interpreterWatcher.setFuture(m_interpreterFuture);
+}
+
+void NativeRun::fail(const QString &message)
+{
+    ResultEnvelope envelope = ResultEnvelope::engineFailure(QStringLiteral("native"), message);
+    envelope.requestId = m_request.id;
+    envelope.usage.limits = limitsJson(m_request.options);
+    envelope.engine.version = QStringLiteral(PYSANDBOX_VERSION);
+    envelope.engine.interpreter = m_python.executable;
+    finishLater(std::move(envelope));
+}
+
+void NativeRun::launch(const PythonInterpreter &python)
+{
+    m_python = python;
+    if (m_stopReason == StopReason::Cancel) {
+        ResultEnvelope envelope;
+        envelope.requestId = m_request.id;
+        envelope.status = RunStatus::Cancelled;
+        envelope.statusDetail = tr("cancelled before the interpreter started");
+        envelope.engine.name = QStringLiteral("native");
+        envelope.usage.limits = limitsJson(m_request.options);
+        finishLater(std::move(envelope));
+        return;
+    }
+    if (!python.isUsable())
+        return fail(python.error);
+    if (const QString problem = m_request.options.validate(); !problem.isEmpty())
+        return fail(problem);
+    if (m_runnerSource.isEmpty())
+        return fail(tr("the Python runner resource is missing from this build"));
+    QString error;
+    if (!prepareScratch(&error))
+        return fail(error);
+
+    m_child = new ChildProcess(this);
+    connect(m_child, &ChildProcess::readyRead, this, &NativeRun::onChunk);
+    connect(m_child, &ChildProcess::exited, this, &NativeRun::onExit);
+    m_clock.start();
+    if (!m_child->start(buildLaunchSpec(python), &error))
+        return fail(error);
+    m_child->writeRequest(runner::encodeRequest(m_request, m_config.runnerLimits));
+
+    m_wallTimer = new QTimer(this);
+    m_wallTimer->setSingleShot(true);
+    connect(m_wallTimer, &QTimer::timeout, this, [this] { stop(StopReason::Timeout); });
+    m_wallTimer->start(static_cast<int>(std::min<qint64>(m_request.options.wallTimeoutMs, INT_MAX)));
+
+    m_monitorTimer = new QTimer(this);
+    connect(m_monitorTimer, &QTimer::timeout, this, &NativeRun::sampleTree);
+    m_monitorTimer->start(m_config.monitorIntervalMs);
+}
+
+bool NativeRun::prepareScratch(QString *error)
+{
+    m_scratch = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/pysandbox-run-XXXXXX"));
+    m_scratch->setAutoRemove(false); // removeScratchTree copes with what the snippet did to it
+    const QDir root(m_scratch->path());
+    if (!m_scratch->isValid() || !root.mkpath(QStringLiteral("work/files")) || !root.mkpath(QStringLiteral("tmp"))) {
+        *error = tr("could not create a scratch directory in %1").arg(QDir::tempPath());
+        return false;
+    }
+    qint64 copied = 0;
+    for (const QString &path : m_request.options.workingFiles) {
+        const QFileInfo source(path);
+        const QString target = root.filePath(QStringLiteral("work/files/") + source.fileName());
+        copied += source.size();
+        if (!source.isFile() || copied > kMaxWorkingFileBytes || QFileInfo::exists(target)
+            || !QFile::copy(path, target)) {
+            *error = tr("could not provide the input file \"%1\" (missing, not a regular file, a duplicate name, "
+                        "or over 1 GB in total)")
+                         .arg(path);
+            return false;
+        }
+        QFile::setPermissions(target, QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
+    }
+    return true;
+}
+
+LaunchSpec NativeRun::buildLaunchSpec(const PythonInterpreter &python) const
+{
+    const ExecutionOptions &options = m_request.options;
+    const QString work = m_scratch->path() + QStringLiteral("/work");
+    const QString tmp = m_scratch->path() + QStringLiteral("/tmp");
+    LaunchSpec spec;
+    spec.program = python.executable;
+    spec.arguments = {QStringLiteral("-I"), QStringLiteral("-B"), QStringLiteral("-u"), QStringLiteral("-X"),
+                      QStringLiteral("utf8"), QStringLiteral("-c"), m_runnerSource,
+                      QString::number(ChildProcess::kRequestFd), QString::number(ChildProcess::kResultFd)};
+    spec.workingDirectory = work;
+    // A clean environment: nothing from the app (tokens, proxies, display sockets) leaks in.
+    spec.environment = {
+        QStringLiteral("PATH=/usr/local/bin:/usr/bin:/bin"),
+        QStringLiteral("LANG=C.UTF-8"),
+        QStringLiteral("LC_ALL=C.UTF-8"),
+        QStringLiteral("HOME=") + work,
+        QStringLiteral("TMPDIR=") + tmp,
+        QStringLiteral("MPLBACKEND=Agg"),
+        QStringLiteral("MPLCONFIGDIR=") + tmp,
+        QStringLiteral("OPENBLAS_NUM_THREADS=1"),
+        QStringLiteral("OMP_NUM_THREADS=1"),
+        QStringLiteral("MKL_NUM_THREADS=1"),
+    };
+    // Workarounds for CPU-specific BLAS bugs must survive the clean environment.
+    const QProcessEnvironment host = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : {QStringLiteral("OPENBLAS_CORETYPE"), QStringLiteral("OPENBLAS_L2_SIZE")})
+        if (host.contains(name))
+            spec.environment.append(name + QLatin1Char('=') + host.value(name));
+    for (auto it = options.environment.cbegin(); it != options.environment.cend(); ++it)
+        spec.environment.append(it.key() + QLatin1Char('=') + it.value());
+
+    auto limit = [&spec](int resource, quint64 soft, quint64 hard) { spec.limits.append({resource, soft, hard}); };
+    limit(RLIMIT_CORE, 0, 0);
+    if (options.cpuSeconds > 0)
+        limit(RLIMIT_CPU, static_cast<quint64>(options.cpuSeconds), static_cast<quint64>(options.cpuSeconds) + 1);
+    if (options.memoryMb > 0)
+        limit(RLIMIT_AS, static_cast<quint64>(options.memoryMb) << 20, static_cast<quint64>(options.memoryMb) << 20);
+    if (options.maxProcesses > 0)
+        limit(RLIMIT_NPROC, static_cast<quint64>(options.maxProcesses), static_cast<quint64>(options.maxProcesses));
+    if (options.maxFileSizeBytes > 0)
+        limit(RLIMIT_FSIZE, static_cast<quint64>(options.maxFileSizeBytes), static_cast<quint64>(options.maxFileSizeBytes));
+    return spec;
+}
+
+void NativeRun::onChunk(ChildProcess::Channel channel, const QByteArray &chunk)
+{
+    if (channel == ChildProcess::Channel::Result) {
+        if (m_frame.append(chunk) == runner::FrameReader::State::Incomplete)
+            return;
+        m_child->stopReading(ChildProcess::Channel::Result);
+        if (m_frame.state() == runner::FrameReader::State::Oversized)
+            stop(StopReason::ResultTooLarge);
+        else
+            onResultFrame();
+        return;
+    }
+    const qint64 cap = m_request.options.maxOutputBytes;
+    CapturedStream &stream = channel == ChildProcess::Channel::Stdout ? m_stdout : m_stderr;
+    const OutputStream which = channel == ChildProcess::Channel::Stdout ? OutputStream::Stdout : OutputStream::Stderr;
+    stream.totalBytes += chunk.size();
+    QByteArray kept = chunk;
+    if (cap > 0 && m_outputBytes + chunk.size() > cap) {
+        kept.truncate(cap - m_outputBytes);
+        stream.truncated = true;
+    }
+    m_outputBytes += kept.size();
+    stream.bytes += kept;
+    if (!kept.isEmpty())
+        Q_EMIT output(which, kept);
+    if (stream.truncated) {
+        m_child->stopReading(ChildProcess::Channel::Stdout);
+        m_child->stopReading(ChildProcess::Channel::Stderr);
+        stop(StopReason::Output);
+    }
+}
+
+void NativeRun::onResultFrame()
+{
+    // The snippet is done: nothing it started may outlive it. Then let the runner leave.
+    ProcessTree::killDescendants(m_child->pid());
+    m_child->closeRequest();
+    if (!m_graceTimer) {
+        m_graceTimer = new QTimer(this);
+        m_graceTimer->setSingleShot(true);
+        connect(m_graceTimer, &QTimer::timeout, m_child, &ChildProcess::killGroup);
+        m_graceTimer->start(kReleaseGraceMs);
+    }
+}
+
+void NativeRun::sampleTree()
+{
+    if (!m_child || !m_child->isRunning())
+        return;
+    const TreeSample tree = ProcessTree::sample(m_child->pid());
+    m_peakProcesses = std::max(m_peakProcesses, tree.processes);
+    m_peakRssKb = std::max(m_peakRssKb, tree.rssKb);
+    m_treeCpuMs = std::max(m_treeCpuMs, tree.cpuMs);
+    const ExecutionOptions &options = m_request.options;
+    // rlimits are per process (and RLIMIT_NPROC is ignored for root); these checks hold
+    // the whole tree to the limits the user set.
+    if (options.memoryMb > 0 && tree.rssKb > static_cast<qint64>(options.memoryMb) * 1024)
+        stop(StopReason::Memory);
+    else if (options.cpuSeconds > 0 && tree.cpuMs > static_cast<qint64>(options.cpuSeconds) * 1000)
+        stop(StopReason::Cpu);
+    else if (options.maxProcesses > 0 && tree.processes > options.maxProcesses)
+        stop(StopReason::Processes);
+}
+
+void NativeRun::stop(StopReason reason)
+{
+    if (m_stopReason == StopReason::None)
+        m_stopReason = reason;
+    if (!m_child || !m_child->isRunning())
+        return;
+    ProcessTree::killDescendants(m_child->pid());
+    m_child->killGroup();
+}
+
+void NativeRun::cancel()
+{
+    if (isFinished())
+        return;
+    if (m_stopReason == StopReason::None)
+        m_stopReason = StopReason::Cancel;
+    if (!m_child || !m_child->isRunning())
+        return; // launch() sees the reason and finishes as cancelled
+    // Interrupt first so the snippet gets a KeyboardInterrupt and can clean up; kill after a grace.
+    m_child->sendSignal(SIGINT);
+    QTimer::singleShot(m_config.interruptGraceMs, this, [this] { stop(StopReason::Cancel); });
+}
+
+RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<runner::RunnerResult> &result) const
+{
+    switch (m_stopReason) {
+    case StopReason::Cancel:
+        return RunStatus::Cancelled;
+    case StopReason::Timeout:
+        return RunStatus::Timeout;
+    case StopReason::Output:
+        return RunStatus::OutputLimit;
+    case StopReason::Memory:
+        return RunStatus::MemoryLimit;
+    case StopReason::Cpu:
+        return RunStatus::CpuLimit;
+    case StopReason::Processes:
+        return RunStatus::ProcessLimit;
+    case StopReason::ResultTooLarge:
+        return RunStatus::EngineError;
+    case StopReason::None:
+        break;
+    }
+    const ExecutionOptions &options = m_request.options;
+    if (exit.signaled && exit.signal == SIGXCPU && options.cpuSeconds > 0)
+        return RunStatus::CpuLimit;
+    if (exit.signaled && exit.signal == SIGKILL && options.cpuSeconds > 0
+        && (exit.userCpuUs + exit.systemCpuUs) / 1000 >= options.cpuSeconds * 1000LL)
+        return RunStatus::CpuLimit; // the hard RLIMIT_CPU
+    if (exit.signaled && exit.signal == SIGXFSZ && options.maxFileSizeBytes > 0)
+        return RunStatus::FileSizeLimit;
+    if (!result)
+        return m_frame.state() == runner::FrameReader::State::Complete ? RunStatus::EngineError : RunStatus::Error;
+    if (!result->error)
+        return RunStatus::Ok;
+    // Limits enforced by the kernel surface inside Python as exceptions; the verdict is
+    // tied to the limit the host set, so a snippet cannot claim a limit that was not there.
+    const ErrorInfo &error = *result->error;
+    if (error.type == QLatin1String("MemoryError") && options.memoryMb > 0)
+        return RunStatus::MemoryLimit;
+    if (error.message.contains(QLatin1String("[Errno 27]")) && options.maxFileSizeBytes > 0)
+        return RunStatus::FileSizeLimit;
+    if (error.type == QLatin1String("BlockingIOError") && error.message.contains(QLatin1String("[Errno 11]"))
+        && error.traceback.contains(QLatin1String("fork")) && options.maxProcesses > 0)
+        return RunStatus::ProcessLimit; // RLIMIT_NPROC refused a fork
+    return RunStatus::Error;
+}
+
+void NativeRun::onExit(const ChildExit &exit)
+{
+    // Leftovers of a crashed runner are still in its process group.
+    ProcessTree::killDescendants(m_child->pid());
+    m_child->killGroup();
+    const qint64 wallMs = m_clock.elapsed();
+
+    std::optional<runner::RunnerResult> result;
+    QString protocolError;
+    if (m_frame.state() == runner::FrameReader::State::Complete)
+        result = runner::parseResult(m_frame.payload(), &protocolError);
+
+    ResultEnvelope envelope;
+    envelope.requestId = m_request.id;
+    envelope.status = decideStatus(exit, result);
+    envelope.stdoutStream = m_stdout;
+    envelope.stderrStream = m_stderr;
+    if (result) {
+        envelope.hasResult = result->hasResult;
+        envelope.result = result->result;
+        envelope.resultTruncated = result->resultTruncated;
+        envelope.displays = result->displays;
+        envelope.error = result->error;
+    }
+    if (!result && envelope.status == RunStatus::Error) {
+        ErrorInfo crash;
+        if (exit.signaled) {
+            crash.type = QStringLiteral("ProcessCrash");
+            crash.message = tr("Python was killed by signal %1 before it returned a result").arg(signalName(exit.signal));
+        } else {
+            crash.type = QStringLiteral("ProcessExit");
+            crash.message = tr("Python exited with code %1 before it returned a result").arg(exit.exitCode);
+        }
+        envelope.error = crash;
+    }
+    switch (envelope.status) {
+    case RunStatus::EngineError:
+        envelope.statusDetail = m_stopReason == StopReason::ResultTooLarge
+            ? tr("the result was larger than %1 MB").arg(runner::kMaxFrameBytes >> 20)
+            : protocolError;
+        break;
+    case RunStatus::Ok:
+        break;
+    default:
+        envelope.statusDetail = envelope.error ? envelope.error->message : QString();
+        break;
+    }
+
+    envelope.usage.wallMs = wallMs;
+    envelope.usage.cpuMs = std::max((exit.userCpuUs + exit.systemCpuUs) / 1000, m_treeCpuMs);
+    envelope.usage.peakMemoryKb = std::max(exit.maxRssKb, m_peakRssKb);
+    envelope.usage.outputBytes = m_stdout.totalBytes + m_stderr.totalBytes;
+    envelope.usage.peakProcesses = std::max(m_peakProcesses, 1);
+    envelope.usage.limits = limitsJson(m_request.options);
+    envelope.engine.name = QStringLiteral("native");
+    envelope.engine.version = QStringLiteral(PYSANDBOX_VERSION);
+    envelope.engine.interpreter = QStringLiteral("%1 (Python %2)").arg(m_python.executable, m_python.version);
+    envelope.engine.isolation = NativeEngine::isolationLayers();
+    envelope.engine.securityLevel = NativeEngine::securityLevel();
+    envelope.engine.startPath = QStringLiteral("cold");
+    envelope.engine.notes = {tr("no filesystem or network isolation: the snippet can read your files and reach the network")};
+
+    for (QTimer *timer : {m_wallTimer, m_monitorTimer, m_graceTimer})
+        if (timer)
+            timer->stop();
+    if (m_scratch) {
+        removeScratchTree(m_scratch->path());
+        m_scratch.reset();
+    }
+    finish(std::move(envelope));
+}
+
+} // namespace pysandbox

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "ChildProcess.h"
+#include "NativeEngine.h"
+#include "RunnerProtocol.h"
+
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+
+#include <memory>
+
+class QTemporaryDir;
+class QTimer;
+
+namespace pysandbox {
+
+// One native run: scratch directory, child, timers, monitor, and the verdict.
+class NativeRun final : public ExecutionRun
+{
+    Q_OBJECT
+public:
+    NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<PythonInterpreter> interpreter,
+              QString runnerSource, QObject *parent);
+    ~NativeRun() override;
+
+    void begin();
+    void cancel() override;
+
+private:
+    // Why the host stopped the run; the first reason recorded wins.
+    enum class StopReason { None, Cancel, Timeout, Output, Memory, Cpu, Processes, ResultTooLarge };
+
+    void launch(const PythonInterpreter &python);
+    bool prepareScratch(QString *error);
+    LaunchSpec buildLaunchSpec(const PythonInterpreter &python) const;
+    void onChunk(ChildProcess::Channel channel, const QByteArray &chunk);
+    void onExit(const ChildExit &exit);
+    void onResultFrame();
+    void sampleTree();
+    void stop(StopReason reason);
+    RunStatus decideStatus(const ChildExit &exit, const std::optional<runner::RunnerResult> &result) const;
+    void fail(const QString &message);
+
+    ExecutionRequest m_request;
+    NativeEngineConfig m_config;
+    QFuture<PythonInterpreter> m_interpreterFuture;
+    QFutureWatcher<PythonInterpreter> m_interpreterWatcher;
+    QString m_runnerSource;
+    PythonInterpreter m_python;
+
+    std::unique_ptr<QTemporaryDir> m_scratch;
+    ChildProcess *m_child = nullptr;
+    QTimer *m_wallTimer = nullptr;
+    QTimer *m_monitorTimer = nullptr;
+    QTimer *m_graceTimer = nullptr;
+    QElapsedTimer m_clock;
+
+    runner::FrameReader m_frame;
+    CapturedStream m_stdout;
+    CapturedStream m_stderr;
+    qint64 m_outputBytes = 0;
+    StopReason m_stopReason = StopReason::None;
+    int m_peakProcesses = 0;
+    qint64 m_peakRssKb = 0;
+    qint64 m_treeCpuMs = 0;
+};
+
+} // namespace pysandbox

@@ -1,0 +1,135 @@
+#include "ProcessTree.h"
+
+#include <QHash>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace pysandbox {
+
+namespace {
+
+const long kTicksPerSecond = ::sysconf(_SC_CLK_TCK);
+const long kPageKb = ::sysconf(_SC_PAGESIZE) / 1024;
+
+bool readStat(pid_t pid, ProcessSample *out)
+{
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buffer[1024];
+    const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
+    ::close(fd);
+    if (got <= 0)
+        return false;
+    buffer[got] = '\0';
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    char *cursor = std::strrchr(buffer, ')');
+    if (!cursor || cursor[1] == '\0')
+        return false;
+    cursor += 2;
+    out->pid = pid;
+    out->state = *cursor;
+    // Fields after the state (1-based numbering of proc(5)): 4 ppid … 14 utime 15 stime … 24 rss.
+    long long fields[22] = {};
+    char *next = cursor + 1;
+    for (int field = 4; field <= 24; ++field) {
+        char *end = nullptr;
+        fields[field - 4] = std::strtoll(next, &end, 10);
+        if (end == next)
+            return false;
+        next = end;
+    }
+    out->parent = static_cast<pid_t>(fields[0]);
+    out->cpuMs = (fields[14 - 4] + fields[15 - 4]) * 1000 / kTicksPerSecond;
+    out->rssKb = fields[24 - 4] * kPageKb;
+    return true;
+}
+
+} // namespace
+
+QList<ProcessSample> ProcessTree::scan()
+{
+    QList<ProcessSample> processes;
+    DIR *proc = ::opendir("/proc");
+    if (!proc)
+        return processes;
+    while (const dirent *entry = ::readdir(proc)) {
+        if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+            continue;
+        ProcessSample sample;
+        if (readStat(static_cast<pid_t>(std::atoi(entry->d_name)), &sample))
+            processes.append(sample);
+    }
+    ::closedir(proc);
+    return processes;
+}
+
+TreeSample ProcessTree::sample(pid_t root)
+{
+    return sample(root, scan());
+}
+
+TreeSample ProcessTree::sample(pid_t root, const QList<ProcessSample> &processes)
+{
+    QMultiHash<pid_t, const ProcessSample *> children;
+    const ProcessSample *rootSample = nullptr;
+    for (const ProcessSample &process : processes) {
+        children.insert(process.parent, &process);
+        if (process.pid == root)
+            rootSample = &process;
+    }
+    TreeSample tree;
+    if (!rootSample || rootSample->state == 'Z' || rootSample->state == 'X')
+        return tree;
+    QList<const ProcessSample *> pending{rootSample};
+    while (!pending.isEmpty()) {
+        const ProcessSample *process = pending.takeLast();
+        if (process->state != 'Z' && process->state != 'X') {
+            ++tree.processes;
+            tree.cpuMs += process->cpuMs;
+            tree.rssKb += process->rssKb;
+            if (process != rootSample)
+                tree.descendants.append(process->pid);
+        }
+        const auto range = children.equal_range(process->pid);
+        for (auto it = range.first; it != range.second; ++it)
+            if (it.value() != process)
+                pending.append(it.value());
+    }
+    return tree;
+}
+
+int ProcessTree::killDescendants(pid_t root, int rounds)
+{
+    int signalled = 0;
+    for (int round = 0; round < rounds; ++round) {
+        const TreeSample tree = sample(root);
+        if (tree.descendants.isEmpty())
+            break;
+        // Stop first so that nothing forks while the rest of the list is being killed.
+        for (pid_t pid : tree.descendants)
+            ::kill(pid, SIGSTOP);
+        for (pid_t pid : tree.descendants)
+            if (::kill(pid, SIGKILL) == 0)
+                ++signalled;
+    }
+    return signalled;
+}
+
+bool ProcessTree::isAlive(pid_t pid)
+{
+    ProcessSample sample;
+    return readStat(pid, &sample) && sample.state != 'Z' && sample.state != 'X';
+}
+
+} // namespace pysandbox

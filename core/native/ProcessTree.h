@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QList>
+
+#include <sys/types.h>
+
+namespace pysandbox {
+
+struct ProcessSample
+{
+    pid_t pid = 0;
+    pid_t parent = 0;
+    char state = '?';
+    qint64 cpuMs = 0;   // user + system of the process itself
+    qint64 rssKb = 0;
+};
+
+struct TreeSample
+{
+    int processes = 0;      // live (non-zombie) processes, the root included
+    qint64 cpuMs = 0;
+    qint64 rssKb = 0;
+    QList<pid_t> descendants; // live descendants of the root, not the root itself
+};
+
+// Reads /proc to measure and clean up everything a run started. Kernels here are built
+// without /proc/<pid>/task/<tid>/children, so descendants are found from each process's
+// parent link; a child subreaper root keeps orphans linked to it.
+class ProcessTree
+{
+public:
+    static QList<ProcessSample> scan();
+    static TreeSample sample(pid_t root);
+    static TreeSample sample(pid_t root, const QList<ProcessSample> &processes);
+    // SIGKILLs every live descendant of root (not root), repeating until none is left or
+    // `rounds` scans found more; returns how many were signalled.
+    static int killDescendants(pid_t root, int rounds = 20);
+    // True while some live process other than a zombie has this pid.
+    static bool isAlive(pid_t pid);
+};
+
+} // namespace pysandbox

@@ -1,0 +1,109 @@
+#include "RunnerProtocol.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtEndian>
+
+namespace pysandbox::runner {
+
+namespace {
+
+constexpr int kHeaderBytes = 8;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("pysandbox::runner", text);
+}
+
+} // namespace
+
+QByteArray encodeFrame(const QByteArray &payload)
+{
+    QByteArray frame(kHeaderBytes, Qt::Uninitialized);
+    qToBigEndian<quint64>(static_cast<quint64>(payload.size()), frame.data());
+    return frame + payload;
+}
+
+QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits)
+{
+    const QJsonObject object{
+        {QStringLiteral("protocol"), kProtocolVersion},
+        {QStringLiteral("code"), request.code},
+        {QStringLiteral("inputs"), request.inputs},
+        {QStringLiteral("filename"), QLatin1String(kSnippetFilename)},
+        {QStringLiteral("limits"), QJsonObject{
+             {QStringLiteral("max_result_bytes"), limits.maxResultBytes},
+             {QStringLiteral("max_display_bytes"), limits.maxDisplayBytes},
+             {QStringLiteral("max_repr_chars"), limits.maxReprChars},
+             {QStringLiteral("max_items"), limits.maxItems},
+             {QStringLiteral("max_table_rows"), limits.maxTableRows},
+             {QStringLiteral("max_depth"), limits.maxDepth},
+         }},
+    };
+    return encodeFrame(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+FrameReader::State FrameReader::append(const QByteArray &bytes)
+{
+    if (m_state != State::Incomplete)
+        return m_state;
+    m_buffer += bytes;
+    if (m_buffer.size() < kHeaderBytes)
+        return m_state;
+    const quint64 length = qFromBigEndian<quint64>(m_buffer.constData());
+    if (length > static_cast<quint64>(kMaxFrameBytes)) {
+        m_state = State::Oversized;
+        m_buffer.clear();
+        return m_state;
+    }
+    if (static_cast<quint64>(m_buffer.size() - kHeaderBytes) < length)
+        return m_state;
+    m_payload = m_buffer.mid(kHeaderBytes, static_cast<qsizetype>(length));
+    m_buffer.clear();
+    m_state = State::Complete;
+    return m_state;
+}
+
+std::optional<RunnerResult> parseResult(const QByteArray &payload, QString *error)
+{
+    QJsonParseError parseError{};
+    const QJsonDocument document = QJsonDocument::fromJson(payload, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        *error = tr("the runner's result is not valid JSON (%1 at byte %2)").arg(parseError.errorString()).arg(parseError.offset);
+        return std::nullopt;
+    }
+    const QJsonObject object = document.object();
+    if (object.value(QStringLiteral("protocol")).toInt() != kProtocolVersion) {
+        *error = tr("the runner speaks protocol %1, expected %2")
+                     .arg(object.value(QStringLiteral("protocol")).toInt())
+                     .arg(kProtocolVersion);
+        return std::nullopt;
+    }
+    RunnerResult result;
+    result.hasResult = object.value(QStringLiteral("has_result")).toBool();
+    result.result = object.value(QStringLiteral("result"));
+    result.resultTruncated = object.value(QStringLiteral("result_truncated")).toBool();
+    result.displays = object.value(QStringLiteral("displays")).toArray();
+    const QJsonValue errorValue = object.value(QStringLiteral("error"));
+    if (errorValue.isObject()) {
+        const QJsonObject err = errorValue.toObject();
+        ErrorInfo info;
+        info.type = err.value(QStringLiteral("type")).toString();
+        info.message = err.value(QStringLiteral("message")).toString();
+        info.traceback = err.value(QStringLiteral("traceback")).toString();
+        info.line = err.value(QStringLiteral("line")).toInt(-1);
+        info.frames = err.value(QStringLiteral("frames")).toArray();
+        if (info.type.isEmpty()) {
+            *error = tr("the runner reported an error without a type");
+            return std::nullopt;
+        }
+        result.error = info;
+    } else if (!errorValue.isNull() && !errorValue.isUndefined()) {
+        *error = tr("the runner's error field is neither an object nor null");
+        return std::nullopt;
+    }
+    return result;
+}
+
+} // namespace pysandbox::runner

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "execution/ExecutionOptions.h"
+#include "execution/ResultEnvelope.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonValue>
+
+#include <optional>
+
+namespace pysandbox {
+
+// The host half of docs/runner-protocol.md: frame codec and the runner's result.
+namespace runner {
+
+constexpr int kProtocolVersion = 1;
+constexpr qint64 kMaxFrameBytes = 64LL * 1024 * 1024;
+inline constexpr auto kSnippetFilename = "<snippet>";
+
+struct Limits
+{
+    qint64 maxResultBytes = 8 * 1024 * 1024;
+    qint64 maxDisplayBytes = 4 * 1024 * 1024;
+    int maxReprChars = 2000;
+    int maxItems = 1000;
+    int maxTableRows = 50;
+    int maxDepth = 32;
+};
+
+QByteArray encodeFrame(const QByteArray &payload);
+QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits);
+
+// Accumulates bytes from the result pipe until one whole frame is there.
+class FrameReader
+{
+public:
+    enum class State { Incomplete, Complete, Oversized };
+    State append(const QByteArray &bytes);
+    State state() const { return m_state; }
+    const QByteArray &payload() const { return m_payload; }
+
+private:
+    QByteArray m_buffer;
+    QByteArray m_payload;
+    State m_state = State::Incomplete;
+};
+
+struct RunnerResult
+{
+    bool hasResult = false;
+    QJsonValue result;
+    bool resultTruncated = false;
+    std::optional<ErrorInfo> error;
+    QJsonArray displays;
+};
+
+// Parses a result frame's payload; nullopt with *error filled when it is not one.
+std::optional<RunnerResult> parseResult(const QByteArray &payload, QString *error);
+
+} // namespace runner
+} // namespace pysandbox

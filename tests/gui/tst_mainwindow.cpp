@@ -1,0 +1,100 @@
+// The real main window, offscreen: type, run, see the result, stop a runaway loop.
+#include "DefaultEngines.h"
+#include "MainWindow.h"
+#include "TestSupport.h"
+#include "editor/CodeEditor.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace pysandbox;
+using namespace pysandbox::test;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void runShowsTheResult();
+    void tracebackMarksTheLine();
+    void stopEndsARunawayLoop();
+    void invalidInputsDisableRun();
+
+private:
+    EngineFactory *m_engines = nullptr;
+    MainWindow *m_window = nullptr;
+};
+
+void TestMainWindow::init()
+{
+    EngineConfig config;
+    config.native = nativeConfig();
+    m_engines = createDefaultEngineFactory(config, this);
+    m_window = new MainWindow(m_engines);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+}
+
+void TestMainWindow::cleanup()
+{
+    delete m_window;
+    delete m_engines;
+}
+
+void TestMainWindow::runShowsTheResult()
+{
+    m_window->editor()->setText(QStringLiteral("print('side effect')\nresult = [x * x for x in inputs['xs']]\n"));
+    auto *inputs = m_window->findChild<QPlainTextEdit *>(QStringLiteral("inputsEditor"));
+    inputs->setPlainText(QStringLiteral("{\"xs\": [2, 3]}"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    QTest::keyClick(m_window->editor(), Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(finished.wait(30'000));
+    const auto *result = m_window->findChild<QPlainTextEdit *>(QStringLiteral("resultView"));
+    QVERIFY2(result->toPlainText().contains(QStringLiteral("\"ok\"")), qPrintable(result->toPlainText()));
+    QVERIFY(result->toPlainText().contains(QStringLiteral("4,")));
+    QVERIFY(m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"))->toPlainText().contains(QStringLiteral("side effect")));
+    QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("verdictLabel"))->text().startsWith(QStringLiteral("finished in")));
+}
+
+void TestMainWindow::tracebackMarksTheLine()
+{
+    m_window->editor()->setText(QStringLiteral("a = 1\nb = 2\nc = a / 0\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    m_window->runSnippet();
+    QVERIFY(finished.wait(30'000));
+    QCOMPARE(m_window->editor()->errorLine(), 3);
+}
+
+void TestMainWindow::stopEndsARunawayLoop()
+{
+    m_window->editor()->setText(QStringLiteral("while True:\n    pass\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    m_window->runSnippet();
+    auto *stop = m_window->findChild<QAction *>(QStringLiteral("stopAction"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->isRunning(), 10'000);
+    QVERIFY(stop->isEnabled());
+    QTest::qWait(300);
+    QTest::keyClick(m_window->editor(), Qt::Key_Escape);
+    QVERIFY(finished.wait(10'000));
+    QCOMPARE(finished.first().first().value<ResultEnvelope>().status, RunStatus::Cancelled);
+    QVERIFY(!stop->isEnabled());
+}
+
+void TestMainWindow::invalidInputsDisableRun()
+{
+    auto *inputs = m_window->findChild<QPlainTextEdit *>(QStringLiteral("inputsEditor"));
+    auto *run = m_window->findChild<QAction *>(QStringLiteral("runAction"));
+    inputs->setPlainText(QStringLiteral("{\"xs\": [1,"));
+    QVERIFY(!run->isEnabled());
+    QVERIFY(run->toolTip().contains(QStringLiteral("not valid JSON")));
+    inputs->setPlainText(QStringLiteral("{}"));
+    QVERIFY(run->isEnabled());
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

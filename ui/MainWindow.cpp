@@ -1,0 +1,244 @@
+#include "MainWindow.h"
+
+#include "editor/CodeEditor.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFutureWatcher>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStringDecoder>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace pysandbox {
+
+namespace {
+
+// The log pane keeps at most this much text; the envelope keeps the rest.
+constexpr qint64 kLogCapBytes = 2 * 1024 * 1024;
+
+QPlainTextEdit *makePane(const QString &objectName, const QString &accessibleName, bool readOnly, QWidget *parent)
+{
+    auto *pane = new QPlainTextEdit(parent);
+    pane->setObjectName(objectName);
+    pane->setAccessibleName(accessibleName);
+    pane->setReadOnly(readOnly);
+    pane->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    return pane;
+}
+
+} // namespace
+
+MainWindow::MainWindow(EngineFactory *engines, QWidget *parent)
+    : QMainWindow(parent)
+    , m_engines(engines)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("PySandbox"));
+    buildUi();
+    updateActions();
+    resize(1100, 720);
+}
+
+MainWindow::~MainWindow()
+{
+    if (m_run)
+        m_run->cancel();
+}
+
+void MainWindow::buildUi()
+{
+    auto *toolbar = addToolBar(tr("Run"));
+    toolbar->setObjectName(QStringLiteral("runToolBar"));
+    toolbar->setMovable(false);
+
+    m_engineChoice = new QComboBox(toolbar);
+    m_engineChoice->setObjectName(QStringLiteral("engineSelector"));
+    m_engineChoice->setAccessibleName(tr("Engine"));
+    m_engineChoice->addItem(tr("Auto"), QVariant::fromValue(static_cast<int>(EngineChoice::Auto)));
+    m_engineChoice->addItem(tr("Native"), QVariant::fromValue(static_cast<int>(EngineChoice::Native)));
+    m_engineChoice->addItem(tr("Microsandbox"), QVariant::fromValue(static_cast<int>(EngineChoice::Microsandbox)));
+    toolbar->addWidget(new QLabel(tr("Engine:"), toolbar));
+    toolbar->addWidget(m_engineChoice);
+    toolbar->addSeparator();
+
+    m_runAction = toolbar->addAction(tr("Run"), this, &MainWindow::runSnippet);
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    m_runAction->setToolTip(tr("Run the snippet (Ctrl+Enter)"));
+    m_stopAction = toolbar->addAction(tr("Stop"), this, &MainWindow::stopSnippet);
+    m_stopAction->setObjectName(QStringLiteral("stopAction"));
+    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_stopAction->setToolTip(tr("Stop the running snippet (Esc)"));
+
+    m_editor = new CodeEditor(this);
+    m_editor->setObjectName(QStringLiteral("codeEditor"));
+    m_editor->setText(QStringLiteral("result = sum(inputs[\"xs\"])\nprint(\"sum computed\")\n"));
+    m_inputs = makePane(QStringLiteral("inputsEditor"), tr("Inputs (JSON object)"), false, this);
+    m_inputs->setPlainText(QStringLiteral("{\"xs\": [1, 2, 3]}"));
+    connect(m_inputs, &QPlainTextEdit::textChanged, this, &MainWindow::updateActions);
+    m_result = makePane(QStringLiteral("resultView"), tr("Result"), true, this);
+    m_log = makePane(QStringLiteral("logView"), tr("Output log"), true, this);
+    m_log->setMaximumBlockCount(20000);
+
+    auto *left = new QSplitter(Qt::Vertical, this);
+    left->addWidget(m_editor);
+    left->addWidget(m_inputs);
+    left->setStretchFactor(0, 4);
+    left->setStretchFactor(1, 1);
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(m_result);
+    right->addWidget(m_log);
+    auto *main = new QSplitter(Qt::Horizontal, this);
+    main->setObjectName(QStringLiteral("mainSplitter"));
+    main->addWidget(left);
+    main->addWidget(right);
+    main->setStretchFactor(0, 3);
+    main->setStretchFactor(1, 2);
+    setCentralWidget(main);
+
+    m_verdict = new QLabel(tr("Ready"), this);
+    m_verdict->setObjectName(QStringLiteral("verdictLabel"));
+    m_elapsed = new QLabel(this);
+    m_elapsed->setObjectName(QStringLiteral("elapsedLabel"));
+    statusBar()->addWidget(m_verdict, 1);
+    statusBar()->addPermanentWidget(m_elapsed);
+    m_elapsedTimer = new QTimer(this);
+    m_elapsedTimer->setInterval(100);
+    connect(m_elapsedTimer, &QTimer::timeout, this,
+            [this] { m_elapsed->setText(tr("running %1 s").arg(m_clock.elapsed() / 1000.0, 0, 'f', 1)); });
+}
+
+QString MainWindow::inputsProblem(QJsonObject *inputs) const
+{
+    const QByteArray text = m_inputs->toPlainText().toUtf8();
+    if (text.trimmed().isEmpty()) {
+        *inputs = {};
+        return {};
+    }
+    QJsonParseError error{};
+    const QJsonDocument document = QJsonDocument::fromJson(text, &error);
+    if (error.error != QJsonParseError::NoError)
+        return tr("Inputs are not valid JSON: %1 at character %2").arg(error.errorString()).arg(error.offset);
+    if (!document.isObject())
+        return tr("Inputs must be a JSON object, like {\"x\": 1}");
+    *inputs = document.object();
+    return {};
+}
+
+void MainWindow::updateActions()
+{
+    QJsonObject inputs;
+    const QString problem = inputsProblem(&inputs);
+    const bool busy = isRunning() || m_selecting;
+    m_runAction->setEnabled(!busy && problem.isEmpty());
+    m_runAction->setToolTip(problem.isEmpty() ? tr("Run the snippet (Ctrl+Enter)") : problem);
+    m_stopAction->setEnabled(busy);
+    if (!busy && !problem.isEmpty())
+        m_verdict->setText(problem);
+}
+
+void MainWindow::runSnippet()
+{
+    QJsonObject inputs;
+    if (isRunning() || m_selecting || !inputsProblem(&inputs).isEmpty())
+        return;
+    ExecutionRequest request;
+    request.code = m_editor->text();
+    request.inputs = inputs;
+    m_editor->markErrorLine(0);
+    m_log->clear();
+    m_result->clear();
+    m_logBytes = 0;
+    m_selecting = true;
+    m_verdict->setText(tr("Starting…"));
+    m_clock.start();
+    m_elapsedTimer->start();
+    updateActions();
+
+    const auto choice = static_cast<EngineChoice>(m_engineChoice->currentData().toInt());
+    auto *watcher = new QFutureWatcher<EngineSelection>(this);
+    connect(watcher, &QFutureWatcher<EngineSelection>::finished, this, [this, watcher, request] {
+        watcher->deleteLater();
+        m_selecting = false;
+        const EngineSelection selection = watcher->result();
+        if (!selection.engine) {
+            showEnvelope(ResultEnvelope::engineFailure(engineChoiceName(EngineChoice::Auto), selection.reason));
+            return;
+        }
+        m_run = selection.engine->start(request, this);
+        connect(m_run, &ExecutionRun::output, this, &MainWindow::appendLog);
+        connect(m_run, &ExecutionRun::finished, this, &MainWindow::showEnvelope);
+        m_verdict->setText(tr("Running on the %1 engine…").arg(selection.engine->name()));
+        updateActions();
+    });
+    watcher->setFuture(m_engines->select(choice));
+}
+
+void MainWindow::stopSnippet()
+{
+    if (m_run) {
+        m_verdict->setText(tr("Stopping…"));
+        m_run->cancel();
+    }
+}
+
+void MainWindow::appendLog(OutputStream stream, const QByteArray &chunk)
+{
+    if (m_logBytes >= kLogCapBytes)
+        return;
+    m_logBytes += chunk.size();
+    QString text = QString::fromUtf8(chunk);
+    // Terminal escapes would show as garbage (or worse): make every control visible.
+    for (QChar &ch : text)
+        if (ch.unicode() < 0x20 && ch != QLatin1Char('\n') && ch != QLatin1Char('\t'))
+            ch = QChar(0x2400 + ch.unicode());
+    QTextCharFormat format;
+    format.setForeground(stream == OutputStream::Stderr ? QColor(0xc6, 0x28, 0x28) : palette().color(QPalette::Text));
+    QTextCursor cursor(m_log->document());
+    cursor.movePosition(QTextCursor::End);
+    cursor.insertText(text, format);
+    if (m_logBytes >= kLogCapBytes)
+        cursor.insertText(tr("\n[log view capped at %1 MB; the full output is in the result]\n").arg(kLogCapBytes >> 20));
+}
+
+void MainWindow::showEnvelope(const ResultEnvelope &envelope)
+{
+    m_selecting = false;
+    m_elapsedTimer->stop();
+    m_elapsed->setText(tr("%1 ms").arg(envelope.usage.wallMs));
+    m_verdict->setText(verdictText(envelope));
+    QJsonObject shown;
+    shown.insert(QStringLiteral("status"), statusName(envelope.status));
+    if (envelope.hasResult)
+        shown.insert(QStringLiteral("result"), envelope.result);
+    if (envelope.error)
+        shown.insert(QStringLiteral("error"), envelope.toJson().value(QStringLiteral("error")));
+    shown.insert(QStringLiteral("usage"), envelope.toJson().value(QStringLiteral("usage")));
+    shown.insert(QStringLiteral("engine"), envelope.toJson().value(QStringLiteral("engine")));
+    m_result->setPlainText(QString::fromUtf8(QJsonDocument(shown).toJson(QJsonDocument::Indented)));
+    if (envelope.error)
+        m_editor->markErrorLine(envelope.error->line);
+    if (m_run)
+        m_run->deleteLater();
+    m_run.clear();
+    updateActions();
+    Q_EMIT runFinished(envelope);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    // Closing during a run stops it; the run's destructor leaves nothing behind.
+    if (m_run)
+        m_run->cancel();
+    event->accept();
+}
+
+} // namespace pysandbox

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "execution/EngineFactory.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QPointer>
+
+class QComboBox;
+class QLabel;
+class QPlainTextEdit;
+class QAction;
+class QTimer;
+
+namespace pysandbox {
+
+class CodeEditor;
+
+// The scratchpad window: editor, inputs, engine choice, run/stop, result and log panes.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(EngineFactory *engines, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    CodeEditor *editor() const { return m_editor; }
+    bool isRunning() const { return !m_run.isNull(); }
+
+public Q_SLOTS:
+    void runSnippet();
+    void stopSnippet();
+
+Q_SIGNALS:
+    void runFinished(const pysandbox::ResultEnvelope &envelope);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildUi();
+    void updateActions();
+    void showEnvelope(const ResultEnvelope &envelope);
+    void appendLog(OutputStream stream, const QByteArray &chunk);
+    QString inputsProblem(QJsonObject *inputs) const;
+
+    EngineFactory *m_engines;
+    CodeEditor *m_editor = nullptr;
+    QPlainTextEdit *m_inputs = nullptr;
+    QPlainTextEdit *m_result = nullptr;
+    QPlainTextEdit *m_log = nullptr;
+    QComboBox *m_engineChoice = nullptr;
+    QLabel *m_verdict = nullptr;
+    QLabel *m_elapsed = nullptr;
+    QAction *m_runAction = nullptr;
+    QAction *m_stopAction = nullptr;
+    QTimer *m_elapsedTimer = nullptr;
+    QElapsedTimer m_clock;
+    QPointer<ExecutionRun> m_run;
+    bool m_selecting = false;
+    qint64 m_logBytes = 0;
+};
+
+} // namespace pysandbox
