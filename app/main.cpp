@@ -2,10 +2,9 @@
 #include "DefaultEngines.h"
 #include "MainWindow.h"
 
+#include "util/Translations.h"
+
 #include <QApplication>
-#include <QLibraryInfo>
-#include <QLocale>
-#include <QTranslator>
 
 int main(int argc, char *argv[])
 {
@@ -15,12 +14,7 @@ int main(int argc, char *argv[])
     QApplication::setApplicationVersion(QStringLiteral(PYSANDBOX_VERSION));
     QApplication::setDesktopFileName(QStringLiteral(PYSANDBOX_APP_ID));
 
-    QTranslator qtTranslator, appTranslator;
-    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
-                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-        QApplication::installTranslator(&qtTranslator);
-    if (appTranslator.load(QLocale(), QStringLiteral("pysandbox"), QStringLiteral("_"), QStringLiteral(":/i18n")))
-        QApplication::installTranslator(&appTranslator);
+    pysandbox::installTranslations(&app);
 
     pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory({}, &app);
     pysandbox::MainWindow window(engines);

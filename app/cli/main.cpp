@@ -2,9 +2,11 @@
 #include "CliRunner.h"
 
 #include "cli/CliArguments.h"
+#include "util/Translations.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
+#include <QTimer>
 
 #include <csignal>
 #include <cstdio>
@@ -29,6 +31,7 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("pysandbox-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PYSANDBOX_VERSION));
+    pysandbox::installTranslations(&app);
 
     const pysandbox::CliCommand command = pysandbox::parseCliArguments(QCoreApplication::arguments().mid(1));
     switch (command.kind) {
@@ -61,6 +64,7 @@ int main(int argc, char *argv[])
         std::signal(SIGTERM, onSignal);
     }
     std::signal(SIGPIPE, SIG_IGN);
-    runner.start();
+    // Started from the event loop, so that every path can end it with QCoreApplication::exit().
+    QTimer::singleShot(0, &runner, &pysandbox::CliRunner::start);
     return QCoreApplication::exec();
 }

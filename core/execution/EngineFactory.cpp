@@ -112,7 +112,11 @@ EngineSelection EngineFactory::choose(EngineChoice choice, const QList<EngineSta
     if (!statuses.isEmpty())
         selection.status = statuses.first();
     if (choice == EngineChoice::Auto) {
-        selection.reason = tr("no engine is ready");
+        QStringList why;
+        for (const EngineStatus &status : statuses)
+            why.append(QStringLiteral("%1: %2").arg(engineKindName(status.kind), status.problems.join(QStringLiteral("; "))));
+        selection.reason = why.isEmpty() ? tr("no engine is ready")
+                                         : tr("no engine is ready (%1)").arg(why.join(QStringLiteral(" | ")));
     } else if (statuses.isEmpty()) {
         selection.reason = tr("the %1 engine is not part of this build").arg(engineChoiceName(choice));
     } else {

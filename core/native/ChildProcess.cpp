@@ -352,7 +352,9 @@ void ChildProcess::sendSignal(int signal)
 
 void ChildProcess::killGroup()
 {
-    if (isRunning())
+    // Also after the leader is reaped: the group lives on while members remain, and its
+    // id cannot be handed to a new process while it does.
+    if (m_pid > 0)
         ::kill(-m_pid, SIGKILL);
 }
 

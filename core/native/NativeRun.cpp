@@ -243,6 +243,8 @@ void NativeRun::sampleTree()
     if (!m_child || !m_child->isRunning())
         return;
     const TreeSample tree = ProcessTree::sample(m_child->pid());
+    for (const ProcessSample &process : tree.descendants)
+        m_seenProcesses.insert(process.pid, process.startTicks);
     m_peakProcesses = std::max(m_peakProcesses, tree.processes);
     m_peakRssKb = std::max(m_peakRssKb, tree.rssKb);
     m_treeCpuMs = std::max(m_treeCpuMs, tree.cpuMs);
@@ -327,9 +329,10 @@ RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<run
 
 void NativeRun::onExit(const ChildExit &exit)
 {
-    // Leftovers of a crashed runner are still in its process group.
-    ProcessTree::killDescendants(m_child->pid());
+    // Leftovers of a crashed runner are no longer below it: take its process group, and
+    // every process the monitor saw, wherever it went (new session, double fork).
     m_child->killGroup();
+    ProcessTree::killRemembered(m_seenProcesses);
     const qint64 wallMs = m_clock.elapsed();
 
     std::optional<runner::RunnerResult> result;

@@ -63,6 +63,7 @@ private:
     int m_peakProcesses = 0;
     qint64 m_peakRssKb = 0;
     qint64 m_treeCpuMs = 0;
+    QHash<pid_t, quint64> m_seenProcesses; // every descendant the monitor saw (pid → start time)
 };
 
 } // namespace pysandbox

@@ -39,8 +39,8 @@ bool readStat(pid_t pid, ProcessSample *out)
     cursor += 2;
     out->pid = pid;
     out->state = *cursor;
-    // Fields after the state (1-based numbering of proc(5)): 4 ppid … 14 utime 15 stime … 24 rss.
-    long long fields[22] = {};
+    // Fields after the state (1-based numbering of proc(5)): 4 ppid … 14 utime 15 stime … 22 starttime … 24 rss.
+    long long fields[21] = {};
     char *next = cursor + 1;
     for (int field = 4; field <= 24; ++field) {
         char *end = nullptr;
@@ -52,6 +52,7 @@ bool readStat(pid_t pid, ProcessSample *out)
     out->parent = static_cast<pid_t>(fields[0]);
     out->cpuMs = (fields[14 - 4] + fields[15 - 4]) * 1000 / kTicksPerSecond;
     out->rssKb = fields[24 - 4] * kPageKb;
+    out->startTicks = static_cast<quint64>(fields[22 - 4]);
     return true;
 }
 
@@ -99,7 +100,7 @@ TreeSample ProcessTree::sample(pid_t root, const QList<ProcessSample> &processes
             tree.cpuMs += process->cpuMs;
             tree.rssKb += process->rssKb;
             if (process != rootSample)
-                tree.descendants.append(process->pid);
+                tree.descendants.append(*process);
         }
         const auto range = children.equal_range(process->pid);
         for (auto it = range.first; it != range.second; ++it)
@@ -117,11 +118,26 @@ int ProcessTree::killDescendants(pid_t root, int rounds)
         if (tree.descendants.isEmpty())
             break;
         // Stop first so that nothing forks while the rest of the list is being killed.
-        for (pid_t pid : tree.descendants)
-            ::kill(pid, SIGSTOP);
-        for (pid_t pid : tree.descendants)
-            if (::kill(pid, SIGKILL) == 0)
+        for (const ProcessSample &process : tree.descendants)
+            ::kill(process.pid, SIGSTOP);
+        for (const ProcessSample &process : tree.descendants)
+            if (::kill(process.pid, SIGKILL) == 0)
                 ++signalled;
+    }
+    return signalled;
+}
+
+int ProcessTree::killRemembered(const QHash<pid_t, quint64> &remembered)
+{
+    int signalled = 0;
+    for (auto it = remembered.cbegin(); it != remembered.cend(); ++it) {
+        ProcessSample current;
+        if (!readStat(it.key(), &current) || current.startTicks != it.value() || current.state == 'Z')
+            continue;
+        ::kill(current.pid, SIGSTOP);
+        signalled += killDescendants(current.pid);
+        if (::kill(current.pid, SIGKILL) == 0)
+            ++signalled;
     }
     return signalled;
 }

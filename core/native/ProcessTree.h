@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QList>
 
 #include <sys/types.h>
@@ -13,6 +14,7 @@ struct ProcessSample
     char state = '?';
     qint64 cpuMs = 0;   // user + system of the process itself
     qint64 rssKb = 0;
+    quint64 startTicks = 0; // with pid, identifies one process across pid reuse
 };
 
 struct TreeSample
@@ -20,7 +22,7 @@ struct TreeSample
     int processes = 0;      // live (non-zombie) processes, the root included
     qint64 cpuMs = 0;
     qint64 rssKb = 0;
-    QList<pid_t> descendants; // live descendants of the root, not the root itself
+    QList<ProcessSample> descendants; // live descendants of the root, not the root itself
 };
 
 // Reads /proc to measure and clean up everything a run started. Kernels here are built
@@ -35,6 +37,10 @@ public:
     // SIGKILLs every live descendant of root (not root), repeating until none is left or
     // `rounds` scans found more; returns how many were signalled.
     static int killDescendants(pid_t root, int rounds = 20);
+    // SIGKILLs each remembered process that is still the same process (pid and start
+    // time), and everything below it. For processes that left the tree, e.g. orphans of a
+    // crashed root that escaped its process group.
+    static int killRemembered(const QHash<pid_t, quint64> &remembered);
     // True while some live process other than a zombie has this pid.
     static bool isAlive(pid_t pid);
 };

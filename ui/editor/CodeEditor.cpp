@@ -1,5 +1,7 @@
 #include "CodeEditor.h"
 
+#include <Qsci/qscicommand.h>
+#include <Qsci/qscicommandset.h>
 #include <Qsci/qscilexerpython.h>
 
 #include <QFontDatabase>
@@ -28,6 +30,9 @@ CodeEditor::CodeEditor(QWidget *parent)
     m_errorIndicator = indicatorDefine(QsciScintilla::SquiggleIndicator);
     setIndicatorForegroundColor(QColor(0xd3, 0x2f, 0x2f), m_errorIndicator);
     setAccessibleName(tr("Python code editor"));
+    // Esc belongs to the window (Stop), not to Scintilla's "cancel" command.
+    if (QsciCommand *cancel = standardCommands()->boundTo(Qt::Key_Escape))
+        cancel->setKey(0);
 }
 
 void CodeEditor::applyStyle()
