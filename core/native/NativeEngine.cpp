@@ -1,6 +1,7 @@
 #include "NativeEngine.h"
 
 #include "NativeRun.h"
+#include "isolation/IsolationVerifier.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -28,49 +29,65 @@ NativeEngine::NativeEngine(NativeEngineConfig config, QObject *parent)
 
 void NativeEngine::setConfig(const NativeEngineConfig &config)
 {
-    if (config.interpreter != m_config.interpreter)
-        m_interpreterRequested = false;
     m_config = config;
+    m_environmentRequested = false; // interpreter and isolation are found again
 }
 
-QFuture<PythonInterpreter> NativeEngine::interpreter()
+QFuture<NativeEnvironment> NativeEngine::environment()
 {
-    if (!m_interpreterRequested) {
-        m_interpreter = QtConcurrent::run(&PythonLocator::locate, m_config.interpreter);
-        m_interpreterRequested = true;
+    if (!m_environmentRequested) {
+        const NativeEngineConfig config = m_config;
+        m_environment = QtConcurrent::run([config] {
+            NativeEnvironment environment;
+            environment.python = PythonLocator::locate(config.interpreter);
+            if (config.useIsolation)
+                environment.isolation = IsolationProbe::probe(config.bubblewrap);
+            return environment;
+        });
+        m_environmentRequested = true;
     }
-    return m_interpreter;
+    return m_environment;
 }
 
-QStringList NativeEngine::isolationLayers()
+QStringList NativeEngine::hostLayers()
 {
-    return {QStringLiteral("rlimits"), QStringLiteral("process-group"), QStringLiteral("private-scratch-dir"),
-            QStringLiteral("clean-environment"), QStringLiteral("closed-file-descriptors")};
-}
-
-QString NativeEngine::securityLevel()
-{
-    return QStringLiteral("rlimits-only");
+    return {QStringLiteral("rlimits"), QStringLiteral("process-tree-limits"), QStringLiteral("clean-environment"),
+            QStringLiteral("closed-file-descriptors"), QStringLiteral("private-scratch-dir")};
 }
 
 QFuture<EngineStatus> NativeEngine::probe()
 {
-    return interpreter().then([](const PythonInterpreter &python) {
+    const NativeEngineConfig config = m_config;
+    return environment().then([config](const NativeEnvironment &environment) {
+        const PythonInterpreter &python = environment.python;
+        const IsolationSupport &isolation = environment.isolation;
         EngineStatus status;
         status.kind = EngineKind::Native;
-        status.isolation = isolationLayers();
-        status.securityLevel = securityLevel();
         status.strength = 1;
-        status.ready = python.isUsable();
-        if (status.ready) {
-            status.summary = tr("ready: Python %1 at %2").arg(python.version, python.executable);
-            status.problems.append(
-                tr("no filesystem or network isolation yet: the snippet runs with your user's rights, "
-                   "limited only by resource limits"));
-        } else {
-            status.summary = tr("not ready");
+        const bool sandboxed = config.useIsolation && isolation.isolationAvailable();
+        status.isolation = hostLayers();
+        if (sandboxed)
+            status.isolation += expectedSandboxLayers();
+        status.securityLevel = sandboxed ? QStringLiteral("namespaces+seccomp") : QStringLiteral("rlimits-only");
+        if (!python.isUsable())
             status.problems.append(python.error);
-        }
+        if (config.useIsolation)
+            status.problems += isolation.problems;
+        else
+            status.problems.append(tr("isolation is switched off in the settings: snippets run with your user's rights, "
+                                      "limited only by resource limits"));
+        if (sandboxed && isolation.landlockAbi == 0)
+            status.problems.append(tr("the kernel has no Landlock (Linux 5.13+), an extra filesystem layer; "
+                                      "the mount namespace already hides the host's files"));
+        const bool refused = config.requireIsolation && !sandboxed;
+        if (refused)
+            status.problems.append(tr("\"require isolation\" is on, so the native engine refuses to run without a "
+                                      "sandbox; turn it off to run with resource limits only"));
+        status.ready = python.isUsable() && !refused;
+        if (status.ready)
+            status.summary = tr("ready: Python %1 at %2, %3").arg(python.version, python.executable, status.securityLevel);
+        else
+            status.summary = python.isUsable() ? tr("needs isolation") : tr("no usable Python");
         return status;
     });
 }
@@ -78,7 +95,7 @@ QFuture<EngineStatus> NativeEngine::probe()
 ExecutionRun *NativeEngine::start(const ExecutionRequest &request, QObject *parent)
 {
     static const QString runnerSource = loadRunnerSource();
-    auto *run = new NativeRun(request, m_config, interpreter(), runnerSource, parent);
+    auto *run = new NativeRun(request, m_config, environment(), runnerSource, parent);
     run->begin();
     return run;
 }

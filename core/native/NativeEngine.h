@@ -1,5 +1,6 @@
 #pragma once
 
+#include "NativeLaunch.h"
 #include "PythonInterpreter.h"
 #include "RunnerProtocol.h"
 #include "execution/Engine.h"
@@ -11,6 +12,10 @@ namespace pysandbox {
 struct NativeEngineConfig
 {
     QString interpreter;            // empty: python3 on PATH
+    bool useIsolation = true;       // bubblewrap namespaces + seccomp when the machine offers them
+    bool requireIsolation = true;   // refuse to run rather than fall back to rlimits only
+    QString bubblewrap;             // empty: bwrap on PATH
+    QStringList extraReadOnlyPaths; // e.g. site-packages the user chose, bound read-only
     int interruptGraceMs = 500;     // between SIGINT and SIGKILL on cancel
     int monitorIntervalMs = 25;     // how often the process tree is measured
     runner::Limits runnerLimits;
@@ -30,16 +35,16 @@ public:
 
     const NativeEngineConfig &config() const { return m_config; }
     void setConfig(const NativeEngineConfig &config);
-    // The interpreter in use, located once on a worker thread and then cached.
-    QFuture<PythonInterpreter> interpreter();
+    // The interpreter and isolation support, found once on a worker thread and then cached.
+    QFuture<NativeEnvironment> environment();
 
-    static QStringList isolationLayers();
-    static QString securityLevel();
+    // Layers the host applies itself, with or without a sandbox.
+    static QStringList hostLayers();
 
 private:
     NativeEngineConfig m_config;
-    QFuture<PythonInterpreter> m_interpreter;
-    bool m_interpreterRequested = false;
+    QFuture<NativeEnvironment> m_environment;
+    bool m_environmentRequested = false;
 };
 
 } // namespace pysandbox

@@ -11,10 +11,13 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include <QSet>
+
 #include <csignal>
 #include <cstring>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace pysandbox {
 
@@ -39,12 +42,12 @@ QJsonObject limitsJson(const ExecutionOptions &options)
 
 } // namespace
 
-NativeRun::NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<PythonInterpreter> interpreter,
+NativeRun::NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<NativeEnvironment> environment,
                      QString runnerSource, QObject *parent)
     : ExecutionRun(parent)
     , m_request(std::move(request))
     , m_config(std::move(config))
-    , m_interpreterFuture(std::move(interpreter))
+    , m_environmentFuture(std::move(environment))
     , m_runnerSource(std::move(runnerSource))
 {
 }
@@ -62,13 +65,13 @@ NativeRun::~NativeRun()
 
 void NativeRun::begin()
 {
-    if (m_interpreterFuture.isFinished()) {
-        launch(m_interpreterFuture.result());
+    if (m_environmentFuture.isFinished()) {
+        launch(m_environmentFuture.result());
         return;
     }
-    connect(&m_interpreterWatcher, &QFutureWatcher<PythonInterpreter>::finished, this,
-            [this] { launch(m_interpreterWatcher.result()); });
-    m_interpreterWatcher.setFuture(m_interpreterFuture);
+    connect(&m_environmentWatcher, &QFutureWatcher<NativeEnvironment>::finished, this,
+            [this] { launch(m_environmentWatcher.result()); });
+    m_environmentWatcher.setFuture(m_environmentFuture);
 }
 
 void NativeRun::fail(const QString &message)
@@ -81,9 +84,9 @@ void NativeRun::fail(const QString &message)
     finishLater(std::move(envelope));
 }
 
-void NativeRun::launch(const PythonInterpreter &python)
+void NativeRun::launch(const NativeEnvironment &environment)
 {
-    m_python = python;
+    m_python = environment.python;
     if (m_stopReason == StopReason::Cancel) {
         ResultEnvelope envelope;
         envelope.requestId = m_request.id;
@@ -94,26 +97,49 @@ void NativeRun::launch(const PythonInterpreter &python)
         finishLater(std::move(envelope));
         return;
     }
-    if (!python.isUsable())
-        return fail(python.error);
+    if (!m_python.isUsable())
+        return fail(m_python.error);
     if (const QString problem = m_request.options.validate(); !problem.isEmpty())
         return fail(problem);
     if (m_runnerSource.isEmpty())
         return fail(tr("the Python runner resource is missing from this build"));
+    m_sandboxed = m_config.useIsolation && environment.isolation.isolationAvailable();
+    if (!m_sandboxed && m_config.requireIsolation) {
+        const QString why = m_config.useIsolation ? environment.isolation.problems.join(QStringLiteral("; "))
+                                                  : tr("isolation is switched off in the settings");
+        return fail(tr("isolation is required but not available (%1); turn off \"require isolation\" to run "
+                       "with resource limits only").arg(why));
+    }
     QString error;
-    if (!prepareScratch(&error))
+    if (!checkWorkingFiles(&error) || !prepareScratch(!m_sandboxed, &error))
         return fail(error);
+
+    const NativeLaunchInputs inputs{m_request.options, m_python, m_runnerSource, m_config.extraReadOnlyPaths};
+    LaunchSpec spec;
+    int seccompFd = -1;
+    if (m_sandboxed) {
+        seccompFd = seccompProgramFd(&error);
+        if (seccompFd < 0)
+            return fail(error);
+        spec = sandboxedLaunch(inputs, environment.isolation.bubblewrap, seccompFd);
+    } else {
+        spec = plainLaunch(inputs, m_scratch->path());
+    }
 
     m_child = new ChildProcess(this);
     connect(m_child, &ChildProcess::readyRead, this, &NativeRun::onChunk);
     connect(m_child, &ChildProcess::exited, this, &NativeRun::onExit);
     m_clock.start();
-    if (!m_child->start(buildLaunchSpec(python), &error))
+    const bool started = m_child->start(spec, &error);
+    if (seccompFd >= 0)
+        ::close(seccompFd); // the child has its copy
+    if (!started)
         return fail(error);
     m_child->writeRequest(runner::encodeRequest(m_request, m_config.runnerLimits));
 
     m_wallTimer = new QTimer(this);
     m_wallTimer->setSingleShot(true);
+    m_wallTimer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
     connect(m_wallTimer, &QTimer::timeout, this, [this] { stop(StopReason::Timeout); });
     m_wallTimer->start(static_cast<int>(std::min<qint64>(m_request.options.wallTimeoutMs, INT_MAX)));
 
@@ -122,8 +148,27 @@ void NativeRun::launch(const PythonInterpreter &python)
     m_monitorTimer->start(m_config.monitorIntervalMs);
 }
 
-bool NativeRun::prepareScratch(QString *error)
+bool NativeRun::checkWorkingFiles(QString *error) const
 {
+    QSet<QString> names;
+    qint64 total = 0;
+    for (const QString &path : m_request.options.workingFiles) {
+        const QFileInfo source(path);
+        total += source.size();
+        if (!source.isFile() || !source.isReadable() || names.contains(source.fileName()) || total > kMaxWorkingFileBytes) {
+            *error = tr("could not provide the input file \"%1\" (missing, unreadable, not a regular file, a duplicate "
+                        "name, or over 1 GB in total)").arg(path);
+            return false;
+        }
+        names.insert(source.fileName());
+    }
+    return true;
+}
+
+bool NativeRun::prepareScratch(bool copyFiles, QString *error)
+{
+    if (!copyFiles)
+        return true; // the sandbox brings its own RAM-backed /work and /tmp, and binds the files
     m_scratch = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/pysandbox-run-XXXXXX"));
     m_scratch->setAutoRemove(false); // removeScratchTree copes with what the snippet did to it
     const QDir root(m_scratch->path());
@@ -131,66 +176,15 @@ bool NativeRun::prepareScratch(QString *error)
         *error = tr("could not create a scratch directory in %1").arg(QDir::tempPath());
         return false;
     }
-    qint64 copied = 0;
     for (const QString &path : m_request.options.workingFiles) {
-        const QFileInfo source(path);
-        const QString target = root.filePath(QStringLiteral("work/files/") + source.fileName());
-        copied += source.size();
-        if (!source.isFile() || copied > kMaxWorkingFileBytes || QFileInfo::exists(target)
-            || !QFile::copy(path, target)) {
-            *error = tr("could not provide the input file \"%1\" (missing, not a regular file, a duplicate name, "
-                        "or over 1 GB in total)")
-                         .arg(path);
+        const QString target = root.filePath(QStringLiteral("work/files/") + QFileInfo(path).fileName());
+        if (!QFile::copy(path, target)) {
+            *error = tr("could not copy the input file \"%1\" into the scratch directory").arg(path);
             return false;
         }
         QFile::setPermissions(target, QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
     }
     return true;
-}
-
-LaunchSpec NativeRun::buildLaunchSpec(const PythonInterpreter &python) const
-{
-    const ExecutionOptions &options = m_request.options;
-    const QString work = m_scratch->path() + QStringLiteral("/work");
-    const QString tmp = m_scratch->path() + QStringLiteral("/tmp");
-    LaunchSpec spec;
-    spec.program = python.executable;
-    spec.arguments = {QStringLiteral("-I"), QStringLiteral("-B"), QStringLiteral("-u"), QStringLiteral("-X"),
-                      QStringLiteral("utf8"), QStringLiteral("-c"), m_runnerSource,
-                      QString::number(ChildProcess::kRequestFd), QString::number(ChildProcess::kResultFd)};
-    spec.workingDirectory = work;
-    // A clean environment: nothing from the app (tokens, proxies, display sockets) leaks in.
-    spec.environment = {
-        QStringLiteral("PATH=/usr/local/bin:/usr/bin:/bin"),
-        QStringLiteral("LANG=C.UTF-8"),
-        QStringLiteral("LC_ALL=C.UTF-8"),
-        QStringLiteral("HOME=") + work,
-        QStringLiteral("TMPDIR=") + tmp,
-        QStringLiteral("MPLBACKEND=Agg"),
-        QStringLiteral("MPLCONFIGDIR=") + tmp,
-        QStringLiteral("OPENBLAS_NUM_THREADS=1"),
-        QStringLiteral("OMP_NUM_THREADS=1"),
-        QStringLiteral("MKL_NUM_THREADS=1"),
-    };
-    // Workarounds for CPU-specific BLAS bugs must survive the clean environment.
-    const QProcessEnvironment host = QProcessEnvironment::systemEnvironment();
-    for (const QString &name : {QStringLiteral("OPENBLAS_CORETYPE"), QStringLiteral("OPENBLAS_L2_SIZE")})
-        if (host.contains(name))
-            spec.environment.append(name + QLatin1Char('=') + host.value(name));
-    for (auto it = options.environment.cbegin(); it != options.environment.cend(); ++it)
-        spec.environment.append(it.key() + QLatin1Char('=') + it.value());
-
-    auto limit = [&spec](int resource, quint64 soft, quint64 hard) { spec.limits.append({resource, soft, hard}); };
-    limit(RLIMIT_CORE, 0, 0);
-    if (options.cpuSeconds > 0)
-        limit(RLIMIT_CPU, static_cast<quint64>(options.cpuSeconds), static_cast<quint64>(options.cpuSeconds) + 1);
-    if (options.memoryMb > 0)
-        limit(RLIMIT_AS, static_cast<quint64>(options.memoryMb) << 20, static_cast<quint64>(options.memoryMb) << 20);
-    if (options.maxProcesses > 0)
-        limit(RLIMIT_NPROC, static_cast<quint64>(options.maxProcesses), static_cast<quint64>(options.maxProcesses));
-    if (options.maxFileSizeBytes > 0)
-        limit(RLIMIT_FSIZE, static_cast<quint64>(options.maxFileSizeBytes), static_cast<quint64>(options.maxFileSizeBytes));
-    return spec;
 }
 
 void NativeRun::onChunk(ChildProcess::Channel channel, const QByteArray &chunk)
@@ -227,8 +221,12 @@ void NativeRun::onChunk(ChildProcess::Channel channel, const QByteArray &chunk)
 
 void NativeRun::onResultFrame()
 {
+    // The runner waits for our release: the moment to confirm which layers held it.
+    const pid_t runner = runnerPid(ProcessTree::sample(m_child->pid()));
+    if (m_sandboxed && !m_verified && runner > 0)
+        verifyLayers(runner);
     // The snippet is done: nothing it started may outlive it. Then let the runner leave.
-    ProcessTree::killDescendants(m_child->pid());
+    ProcessTree::killDescendants(runner > 0 ? runner : m_child->pid());
     m_child->closeRequest();
     if (!m_graceTimer) {
         m_graceTimer = new QTimer(this);
@@ -245,7 +243,12 @@ void NativeRun::sampleTree()
     const TreeSample tree = ProcessTree::sample(m_child->pid());
     for (const ProcessSample &process : tree.descendants)
         m_seenProcesses.insert(process.pid, process.startTicks);
-    m_peakProcesses = std::max(m_peakProcesses, tree.processes);
+    if (m_sandboxed && !m_verified)
+        if (const pid_t runner = runnerPid(tree); runner > 0)
+            verifyLayers(runner);
+    // bubblewrap's own two processes (outside and the namespace's init) are not the snippet's.
+    const int processes = std::max(1, tree.processes - (m_sandboxed ? 2 : 0));
+    m_peakProcesses = std::max(m_peakProcesses, processes);
     m_peakRssKb = std::max(m_peakRssKb, tree.rssKb);
     m_treeCpuMs = std::max(m_treeCpuMs, tree.cpuMs);
     const ExecutionOptions &options = m_request.options;
@@ -255,7 +258,7 @@ void NativeRun::sampleTree()
         stop(StopReason::Memory);
     else if (options.cpuSeconds > 0 && tree.cpuMs > static_cast<qint64>(options.cpuSeconds) * 1000)
         stop(StopReason::Cpu);
-    else if (options.maxProcesses > 0 && tree.processes > options.maxProcesses)
+    else if (options.maxProcesses > 0 && processes > options.maxProcesses)
         stop(StopReason::Processes);
 }
 
@@ -278,8 +281,40 @@ void NativeRun::cancel()
     if (!m_child || !m_child->isRunning())
         return; // launch() sees the reason and finishes as cancelled
     // Interrupt first so the snippet gets a KeyboardInterrupt and can clean up; kill after a grace.
-    m_child->sendSignal(SIGINT);
+    // Inside a sandbox the runner is bubblewrap's grandchild, and bubblewrap forwards nothing.
+    if (const pid_t runner = runnerPid(ProcessTree::sample(m_child->pid())); runner > 0)
+        ::kill(runner, SIGINT);
     QTimer::singleShot(m_config.interruptGraceMs, this, [this] { stop(StopReason::Cancel); });
+}
+
+pid_t NativeRun::runnerPid(const TreeSample &tree) const
+{
+    if (!m_child)
+        return -1;
+    if (!m_sandboxed)
+        return m_child->isRunning() ? m_child->pid() : -1;
+    // The first process below bubblewrap's own that is not bubblewrap.
+    QSet<pid_t> wrappers{m_child->pid()};
+    for (const ProcessSample &process : tree.descendants)
+        if (process.command == QByteArrayLiteral("bwrap"))
+            wrappers.insert(process.pid);
+    for (const ProcessSample &process : tree.descendants)
+        if (process.command != QByteArrayLiteral("bwrap") && wrappers.contains(process.parent))
+            return process.pid;
+    return -1;
+}
+
+void NativeRun::verifyLayers(pid_t runner)
+{
+    m_verified = verifySandboxLayers(runner);
+}
+
+QStringList NativeRun::activeLayers() const
+{
+    QStringList layers = NativeEngine::hostLayers();
+    if (m_verified)
+        layers += m_verified->active;
+    return layers;
 }
 
 RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<runner::RunnerResult> &result) const
@@ -327,8 +362,14 @@ RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<run
     return RunStatus::Error;
 }
 
-void NativeRun::onExit(const ChildExit &exit)
+void NativeRun::onExit(const ChildExit &reaped)
 {
+    // bubblewrap reports a child killed by signal N as exit status 128 + N.
+    ChildExit exit = reaped;
+    if (m_sandboxed && !exit.signaled && exit.exitCode > 128 && exit.exitCode < 128 + 65) {
+        exit.signaled = true;
+        exit.signal = exit.exitCode - 128;
+    }
     // Leftovers of a crashed runner are no longer below it: take its process group, and
     // every process the monitor saw, wherever it went (new session, double fork).
     m_child->killGroup();
@@ -385,10 +426,19 @@ void NativeRun::onExit(const ChildExit &exit)
     envelope.engine.name = QStringLiteral("native");
     envelope.engine.version = QStringLiteral(PYSANDBOX_VERSION);
     envelope.engine.interpreter = QStringLiteral("%1 (Python %2)").arg(m_python.executable, m_python.version);
-    envelope.engine.isolation = NativeEngine::isolationLayers();
-    envelope.engine.securityLevel = NativeEngine::securityLevel();
+    envelope.engine.isolation = activeLayers();
     envelope.engine.startPath = QStringLiteral("cold");
-    envelope.engine.notes = {tr("no filesystem or network isolation: the snippet can read your files and reach the network")};
+    if (!m_sandboxed) {
+        envelope.engine.securityLevel = QStringLiteral("rlimits-only");
+        envelope.engine.notes = {tr("no sandbox: the snippet could read your files and reach the network")};
+    } else if (m_verified && m_verified->unverified.isEmpty()) {
+        envelope.engine.securityLevel = QStringLiteral("namespaces+seccomp");
+    } else {
+        envelope.engine.securityLevel = QStringLiteral("namespaces+seccomp (unverified)");
+        envelope.engine.notes = {m_verified ? tr("these sandbox layers could not be confirmed for this run: %1")
+                                                  .arg(m_verified->unverified.join(QStringLiteral(", ")))
+                                            : tr("the run ended before its sandbox layers could be confirmed")};
+    }
 
     for (QTimer *timer : {m_wallTimer, m_monitorTimer, m_graceTimer})
         if (timer)

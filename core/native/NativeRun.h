@@ -2,7 +2,9 @@
 
 #include "ChildProcess.h"
 #include "NativeEngine.h"
+#include "ProcessTree.h"
 #include "RunnerProtocol.h"
+#include "isolation/IsolationVerifier.h"
 
 #include <QElapsedTimer>
 #include <QFutureWatcher>
@@ -19,7 +21,7 @@ class NativeRun final : public ExecutionRun
 {
     Q_OBJECT
 public:
-    NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<PythonInterpreter> interpreter,
+    NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<NativeEnvironment> environment,
               QString runnerSource, QObject *parent);
     ~NativeRun() override;
 
@@ -30,9 +32,12 @@ private:
     // Why the host stopped the run; the first reason recorded wins.
     enum class StopReason { None, Cancel, Timeout, Output, Memory, Cpu, Processes, ResultTooLarge };
 
-    void launch(const PythonInterpreter &python);
-    bool prepareScratch(QString *error);
-    LaunchSpec buildLaunchSpec(const PythonInterpreter &python) const;
+    void launch(const NativeEnvironment &environment);
+    bool prepareScratch(bool copyFiles, QString *error);
+    bool checkWorkingFiles(QString *error) const;
+    pid_t runnerPid(const TreeSample &tree) const;
+    void verifyLayers(pid_t runner);
+    QStringList activeLayers() const;
     void onChunk(ChildProcess::Channel channel, const QByteArray &chunk);
     void onExit(const ChildExit &exit);
     void onResultFrame();
@@ -43,10 +48,12 @@ private:
 
     ExecutionRequest m_request;
     NativeEngineConfig m_config;
-    QFuture<PythonInterpreter> m_interpreterFuture;
-    QFutureWatcher<PythonInterpreter> m_interpreterWatcher;
+    QFuture<NativeEnvironment> m_environmentFuture;
+    QFutureWatcher<NativeEnvironment> m_environmentWatcher;
     QString m_runnerSource;
     PythonInterpreter m_python;
+    bool m_sandboxed = false;
+    std::optional<VerifiedLayers> m_verified;
 
     std::unique_ptr<QTemporaryDir> m_scratch;
     ChildProcess *m_child = nullptr;

@@ -34,8 +34,10 @@ bool readStat(pid_t pid, ProcessSample *out)
     buffer[got] = '\0';
     // The command name may contain spaces and parentheses: fields start after the last ')'.
     char *cursor = std::strrchr(buffer, ')');
-    if (!cursor || cursor[1] == '\0')
+    char *open = std::strchr(buffer, '(');
+    if (!cursor || !open || open > cursor || cursor[1] == '\0')
         return false;
+    out->command = QByteArray(open + 1, cursor - open - 1);
     cursor += 2;
     out->pid = pid;
     out->state = *cursor;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QHash>
 #include <QList>
 
@@ -15,6 +16,7 @@ struct ProcessSample
     qint64 cpuMs = 0;   // user + system of the process itself
     qint64 rssKb = 0;
     quint64 startTicks = 0; // with pid, identifies one process across pid reuse
+    QByteArray command;     // the kernel's comm (at most 15 bytes)
 };
 
 struct TreeSample

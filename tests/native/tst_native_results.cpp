@@ -1,6 +1,8 @@
 // What a snippet's `result` and `inputs` look like after the round trip through a real python3.
 #include "TestSupport.h"
 
+#include "native/isolation/IsolationVerifier.h"
+
 #include <QJsonDocument>
 #include <QTest>
 
@@ -161,7 +163,16 @@ void TestNativeResults::envelopeDescribesTheEngine()
     QCOMPARE(envelope.engine.name, QStringLiteral("native"));
     QVERIFY(envelope.engine.interpreter.contains(QStringLiteral("Python 3.")));
     QVERIFY(envelope.engine.isolation.contains(QStringLiteral("rlimits")));
-    QVERIFY(!envelope.engine.securityLevel.isEmpty());
+    if (testsRunSandboxed()) {
+        QCOMPARE(envelope.engine.securityLevel, QStringLiteral("namespaces+seccomp"));
+        for (const QString &layer : expectedSandboxLayers())
+            QVERIFY2(envelope.engine.isolation.contains(layer), qPrintable(layer));
+        QVERIFY(envelope.engine.notes.isEmpty());
+    } else {
+        QCOMPARE(envelope.engine.securityLevel, QStringLiteral("rlimits-only"));
+        QVERIFY(!envelope.engine.isolation.contains(QStringLiteral("seccomp")));
+        QVERIFY(!envelope.engine.notes.isEmpty()); // says plainly what is missing
+    }
     QVERIFY(envelope.usage.wallMs > 0);
     QVERIFY(envelope.usage.peakMemoryKb > 1000);
     QCOMPARE(envelope.usage.limits.value(QStringLiteral("memory_mb")).toInt(), ExecutionOptions().memoryMb);

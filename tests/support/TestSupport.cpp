@@ -75,7 +75,17 @@ NativeEngineConfig nativeConfig()
 {
     NativeEngineConfig config;
     config.interpreter = testPython();
+    // The same suites run once inside the sandbox and once as a plain rlimits-only child.
+    if (qEnvironmentVariable("PYSANDBOX_TEST_ISOLATION") == QLatin1String("off")) {
+        config.useIsolation = false;
+        config.requireIsolation = false;
+    }
     return config;
+}
+
+bool testsRunSandboxed()
+{
+    return qEnvironmentVariable("PYSANDBOX_TEST_ISOLATION") != QLatin1String("off");
 }
 
 QList<qint64> processesWithMarker(const QByteArray &marker)

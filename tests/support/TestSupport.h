@@ -31,6 +31,7 @@ RunCapture runCode(Engine &engine, const QString &code, const QJsonObject &input
                    const ExecutionOptions &options = {});
 
 NativeEngineConfig nativeConfig();
+bool testsRunSandboxed();
 
 // Live (non-zombie) processes whose command line contains `marker`.
 QList<qint64> processesWithMarker(const QByteArray &marker);

@@ -1,0 +1,152 @@
+#include "NativeLaunch.h"
+
+#include "isolation/BubblewrapCommand.h"
+#include "isolation/SeccompFilter.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcessEnvironment>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace pysandbox {
+
+namespace {
+
+constexpr int kSeccompChildFd = 5;
+
+QStringList runnerArguments(const QString &runnerSource)
+{
+    return {QStringLiteral("-I"), QStringLiteral("-B"), QStringLiteral("-u"), QStringLiteral("-X"), QStringLiteral("utf8"),
+            QStringLiteral("-c"), runnerSource, QString::number(ChildProcess::kRequestFd),
+            QString::number(ChildProcess::kResultFd)};
+}
+
+// The snippet's whole environment: nothing from the app (tokens, proxies, display and
+// session-bus sockets) leaks in, only what the user allowed explicitly.
+QStringList snippetEnvironment(const ExecutionOptions &options, const QString &home, const QString &tmp)
+{
+    QStringList environment{
+        QStringLiteral("PATH=/usr/local/bin:/usr/bin:/bin"),
+        QStringLiteral("LANG=C.UTF-8"),
+        QStringLiteral("LC_ALL=C.UTF-8"),
+        QStringLiteral("HOME=") + home,
+        QStringLiteral("TMPDIR=") + tmp,
+        QStringLiteral("USER=sandbox"),
+        QStringLiteral("LOGNAME=sandbox"),
+        QStringLiteral("MPLBACKEND=Agg"),
+        QStringLiteral("MPLCONFIGDIR=") + tmp,
+        QStringLiteral("OPENBLAS_NUM_THREADS=1"),
+        QStringLiteral("OMP_NUM_THREADS=1"),
+        QStringLiteral("MKL_NUM_THREADS=1"),
+    };
+    // Workarounds for CPU-specific BLAS bugs must survive the clean environment.
+    const QProcessEnvironment host = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : {QStringLiteral("OPENBLAS_CORETYPE"), QStringLiteral("OPENBLAS_L2_SIZE")})
+        if (host.contains(name))
+            environment.append(name + QLatin1Char('=') + host.value(name));
+    for (auto it = options.environment.cbegin(); it != options.environment.cend(); ++it)
+        environment.append(it.key() + QLatin1Char('=') + it.value());
+    return environment;
+}
+
+QList<ResourceLimitSpec> resourceLimits(const ExecutionOptions &options)
+{
+    QList<ResourceLimitSpec> limits{{RLIMIT_CORE, 0, 0}};
+    auto add = [&limits](int resource, quint64 soft, quint64 hard) { limits.append({resource, soft, hard}); };
+    if (options.cpuSeconds > 0)
+        add(RLIMIT_CPU, static_cast<quint64>(options.cpuSeconds), static_cast<quint64>(options.cpuSeconds) + 1);
+    if (options.memoryMb > 0)
+        add(RLIMIT_AS, static_cast<quint64>(options.memoryMb) << 20, static_cast<quint64>(options.memoryMb) << 20);
+    if (options.maxProcesses > 0)
+        add(RLIMIT_NPROC, static_cast<quint64>(options.maxProcesses), static_cast<quint64>(options.maxProcesses));
+    if (options.maxFileSizeBytes > 0)
+        add(RLIMIT_FSIZE, static_cast<quint64>(options.maxFileSizeBytes), static_cast<quint64>(options.maxFileSizeBytes));
+    return limits;
+}
+
+// Paths outside /usr that the interpreter needs: its prefixes (a pyenv or venv install)
+// and the directory of the real binary.
+QStringList interpreterPaths(const PythonInterpreter &python, const QStringList &extra)
+{
+    QStringList paths;
+    for (const QString &path : QStringList{python.prefix, python.basePrefix, QFileInfo(python.canonicalExecutable).path(),
+                                           QFileInfo(python.executable).path()} + python.sitePackages + extra) {
+        const QString clean = QDir::cleanPath(path);
+        if (clean.isEmpty() || clean == QLatin1String("/") || clean == QLatin1String("/usr") || clean.startsWith(QLatin1String("/usr/"))
+            || !QFileInfo::exists(clean))
+            continue;
+        bool covered = false;
+        for (const QString &kept : paths)
+            covered = covered || clean == kept || clean.startsWith(kept + QLatin1Char('/'));
+        if (!covered)
+            paths.append(clean);
+    }
+    return paths;
+}
+
+} // namespace
+
+LaunchSpec plainLaunch(const NativeLaunchInputs &inputs, const QString &scratchRoot)
+{
+    LaunchSpec spec;
+    spec.program = inputs.python.executable;
+    spec.arguments = runnerArguments(inputs.runnerSource);
+    spec.workingDirectory = scratchRoot + QStringLiteral("/work");
+    spec.environment = snippetEnvironment(inputs.options, spec.workingDirectory, scratchRoot + QStringLiteral("/tmp"));
+    spec.limits = resourceLimits(inputs.options);
+    return spec;
+}
+
+LaunchSpec sandboxedLaunch(const NativeLaunchInputs &inputs, const QString &bubblewrap, int seccompFd)
+{
+    BubblewrapPlan plan;
+    plan.program = inputs.python.executable;
+    plan.programArguments = runnerArguments(inputs.runnerSource);
+    plan.readOnlyPaths = interpreterPaths(inputs.python, inputs.extraReadOnlyPaths);
+    for (const QString &file : inputs.options.workingFiles)
+        plan.readOnlyFiles.append({QFileInfo(file).absoluteFilePath(),
+                                   QLatin1String(sandboxpaths::kFiles) + QLatin1Char('/') + QFileInfo(file).fileName()});
+    plan.environment = snippetEnvironment(inputs.options, QLatin1String(sandboxpaths::kWork), QLatin1String(sandboxpaths::kTmp));
+    // The scratch space is RAM: bounded like a file, so filling it cannot fill the machine.
+    plan.scratchBytes = inputs.options.maxFileSizeBytes > 0 ? inputs.options.maxFileSizeBytes : (1LL << 30);
+    plan.seccompFd = seccompFd >= 0 ? kSeccompChildFd : -1;
+
+    LaunchSpec spec;
+    spec.program = bubblewrap;
+    spec.arguments = bubblewrapArguments(plan);
+    spec.environment = {QStringLiteral("PATH=/usr/bin:/bin")};
+    spec.limits = resourceLimits(inputs.options);
+    if (seccompFd >= 0)
+        spec.extraFds.append({kSeccompChildFd, seccompFd});
+    return spec;
+}
+
+int seccompProgramFd(QString *error)
+{
+    const SeccompFilter &filter = SeccompFilter::standard();
+    if (!filter.isValid()) {
+        *error = filter.error;
+        return -1;
+    }
+    const int fd = ::memfd_create("pysandbox-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ::write(fd, filter.bpf.constData(), static_cast<size_t>(filter.bpf.size())) != filter.bpf.size()
+        || ::lseek(fd, 0, SEEK_SET) != 0) {
+        *error = QCoreApplication::translate("pysandbox::NativeLaunch", "could not hand the seccomp program to bubblewrap: %1")
+                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        if (fd >= 0)
+            ::close(fd);
+        return -1;
+    }
+    ::fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+    return fd;
+}
+
+} // namespace pysandbox

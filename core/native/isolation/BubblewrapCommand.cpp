@@ -1,0 +1,64 @@
+#include "BubblewrapCommand.h"
+
+#include <QDir>
+
+namespace pysandbox {
+
+QStringList sandboxEtcFiles()
+{
+    // /etc/alternatives: Debian reaches BLAS/LAPACK (numpy) through its symlinks.
+    return {QStringLiteral("/etc/ld.so.cache"), QStringLiteral("/etc/alternatives"), QStringLiteral("/etc/localtime"),
+            QStringLiteral("/etc/matplotlibrc"), QStringLiteral("/etc/fonts"), QStringLiteral("/etc/mime.types")};
+}
+
+QStringList bubblewrapArguments(const BubblewrapPlan &plan)
+{
+    QStringList args{
+        QStringLiteral("--unshare-user"), QStringLiteral("--unshare-pid"), QStringLiteral("--unshare-net"),
+        QStringLiteral("--unshare-ipc"), QStringLiteral("--unshare-uts"), QStringLiteral("--unshare-cgroup"),
+        QStringLiteral("--disable-userns"), QStringLiteral("--cap-drop"), QStringLiteral("ALL"),
+        QStringLiteral("--die-with-parent"), QStringLiteral("--new-session"),
+        QStringLiteral("--hostname"), QLatin1String(sandboxpaths::kHostname),
+        QStringLiteral("--uid"), QString::number(plan.sandboxUid),
+        QStringLiteral("--gid"), QString::number(plan.sandboxGid),
+        QStringLiteral("--ro-bind"), QStringLiteral("/usr"), QStringLiteral("/usr"),
+    };
+    // Merged-/usr systems: the top-level program directories are symlinks into /usr.
+    for (const char *dir : {"bin", "sbin", "lib", "lib32", "lib64", "libx32"}) {
+        const QString top = QStringLiteral("/") + QLatin1String(dir);
+        const QFileInfo info(top);
+        if (info.isSymLink())
+            args << QStringLiteral("--symlink") << info.symLinkTarget().replace(QStringLiteral("/usr/"), QStringLiteral("usr/")) << top;
+        else if (info.isDir())
+            args << QStringLiteral("--ro-bind") << top << top;
+    }
+    for (const QString &file : sandboxEtcFiles())
+        args << QStringLiteral("--ro-bind-try") << file << file;
+    for (const QString &path : plan.readOnlyPaths)
+        if (!path.startsWith(QLatin1String("/usr/")) && path != QLatin1String("/usr"))
+            args << QStringLiteral("--ro-bind") << path << path;
+    args << QStringLiteral("--proc") << QStringLiteral("/proc") << QStringLiteral("--dev") << QStringLiteral("/dev");
+    const QString size = QString::number(std::max<qint64>(plan.scratchBytes, 1 << 20));
+    args << QStringLiteral("--perms") << QStringLiteral("1777") << QStringLiteral("--size") << size
+         << QStringLiteral("--tmpfs") << QLatin1String(sandboxpaths::kTmp);
+    args << QStringLiteral("--perms") << QStringLiteral("0700") << QStringLiteral("--size") << size
+         << QStringLiteral("--tmpfs") << QLatin1String(sandboxpaths::kWork);
+    if (!plan.readOnlyFiles.isEmpty()) {
+        args << QStringLiteral("--dir") << QLatin1String(sandboxpaths::kFiles);
+        for (const auto &[host, inside] : plan.readOnlyFiles)
+            args << QStringLiteral("--ro-bind") << host << inside;
+    }
+    args << QStringLiteral("--chdir") << QLatin1String(sandboxpaths::kWork);
+    if (plan.seccompFd >= 0)
+        args << QStringLiteral("--seccomp") << QString::number(plan.seccompFd);
+    args << QStringLiteral("--clearenv");
+    for (const QString &variable : plan.environment) {
+        const qsizetype equals = variable.indexOf(QLatin1Char('='));
+        args << QStringLiteral("--setenv") << variable.left(equals) << variable.mid(equals + 1);
+    }
+    args << QStringLiteral("--remount-ro") << QStringLiteral("/");
+    args << QStringLiteral("--") << plan.program << plan.programArguments;
+    return args;
+}
+
+} // namespace pysandbox

@@ -1,0 +1,79 @@
+#include "IsolationVerifier.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+namespace pysandbox {
+
+namespace {
+
+QString nsLink(const QString &process, const char *ns)
+{
+    return QFileInfo(QStringLiteral("/proc/%1/ns/%2").arg(process, QLatin1String(ns))).symLinkTarget();
+}
+
+QByteArray statusField(const QByteArray &status, const QByteArray &name)
+{
+    for (const QByteArray &line : status.split('\n'))
+        if (line.startsWith(name + ':'))
+            return line.mid(name.size() + 1).trimmed();
+    return {};
+}
+
+bool rootIsReadOnly(const QString &process)
+{
+    QFile mountinfo(QStringLiteral("/proc/%1/mountinfo").arg(process));
+    if (!mountinfo.open(QIODevice::ReadOnly))
+        return false;
+    // Fields: id parent major:minor root mountpoint options … The last "/" entry is the one in force.
+    bool readOnly = false;
+    for (const QByteArray &line : mountinfo.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.split(' ');
+        if (fields.size() > 5 && fields.at(4) == "/")
+            readOnly = fields.at(5).split(',').contains("ro");
+    }
+    return readOnly;
+}
+
+} // namespace
+
+QStringList expectedSandboxLayers()
+{
+    return {QStringLiteral("user-namespace"), QStringLiteral("pid-namespace"), QStringLiteral("network-namespace"),
+            QStringLiteral("ipc-namespace"),  QStringLiteral("uts-namespace"), QStringLiteral("cgroup-namespace"),
+            QStringLiteral("mount-namespace"), QStringLiteral("read-only-root"), QStringLiteral("seccomp"),
+            QStringLiteral("no-new-privileges"), QStringLiteral("no-capabilities")};
+}
+
+VerifiedLayers verifySandboxLayers(pid_t pid)
+{
+    const QString process = QString::number(pid);
+    QStringList active;
+    const std::pair<const char *, const char *> namespaces[] = {
+        {"user", "user-namespace"}, {"pid", "pid-namespace"}, {"net", "network-namespace"}, {"ipc", "ipc-namespace"},
+        {"uts", "uts-namespace"},   {"cgroup", "cgroup-namespace"}, {"mnt", "mount-namespace"},
+    };
+    for (const auto &[ns, layer] : namespaces) {
+        const QString theirs = nsLink(process, ns);
+        if (!theirs.isEmpty() && theirs != nsLink(QStringLiteral("self"), ns))
+            active.append(QLatin1String(layer));
+    }
+    if (rootIsReadOnly(process))
+        active.append(QStringLiteral("read-only-root"));
+    QFile statusFile(QStringLiteral("/proc/%1/status").arg(process));
+    if (statusFile.open(QIODevice::ReadOnly)) {
+        const QByteArray status = statusFile.readAll();
+        if (statusField(status, "Seccomp") == "2")
+            active.append(QStringLiteral("seccomp"));
+        if (statusField(status, "NoNewPrivs") == "1")
+            active.append(QStringLiteral("no-new-privileges"));
+        if (!statusField(status, "CapEff").isEmpty() && statusField(status, "CapEff").toULongLong(nullptr, 16) == 0)
+            active.append(QStringLiteral("no-capabilities"));
+    }
+    VerifiedLayers layers;
+    for (const QString &layer : expectedSandboxLayers())
+        (active.contains(layer) ? layers.active : layers.unverified).append(layer);
+    return layers;
+}
+
+} // namespace pysandbox
