@@ -63,6 +63,8 @@ void CliRunner::start()
 {
     EngineConfig config;
     config.native.interpreter = m_command.python;
+    config.native.bubblewrap = m_command.bubblewrap;
+    config.native.requireIsolation = !m_command.allowUnsandboxed;
     m_factory = createDefaultEngineFactory(config, this);
     if (m_command.kind == CliCommand::Kind::Doctor)
         doctor();

@@ -121,6 +121,8 @@ bool applyRunOption(CliCommand &command, const QString &name, const QString &val
         options.environment.insert(value.left(equals), value.mid(equals + 1));
     } else if (name == QLatin1String("--python")) {
         command.python = value;
+    } else if (name == QLatin1String("--bubblewrap")) {
+        command.bubblewrap = value;
     } else {
         *error = tr("unknown option \"%1\"").arg(name);
         return false;
@@ -132,7 +134,11 @@ const QStringList kValueOptions{
     QStringLiteral("--engine"), QStringLiteral("--inputs"), QStringLiteral("--timeout"), QStringLiteral("--cpu"),
     QStringLiteral("--memory"), QStringLiteral("--max-output"), QStringLiteral("--max-processes"),
     QStringLiteral("--max-file-size"), QStringLiteral("--file"), QStringLiteral("--env"), QStringLiteral("--python"),
+    QStringLiteral("--bubblewrap"),
 };
+
+// Options that `doctor` shares with `run` (they describe the machine, not the snippet).
+const QStringList kDoctorOptions{QStringLiteral("--python"), QStringLiteral("--bubblewrap")};
 
 } // namespace
 
@@ -166,9 +172,15 @@ CliCommand parseCliArguments(const QStringList &arguments)
     }
     if (verb == QLatin1String("doctor")) {
         command.kind = CliCommand::Kind::Doctor;
-        for (const QString &argument : arguments.mid(1)) {
+        for (qsizetype i = 1; i < arguments.size(); ++i) {
+            const QString &argument = arguments.at(i);
+            QString error;
             if (argument == QLatin1String("--json"))
                 command.json = true;
+            else if (argument == QLatin1String("--allow-unsandboxed"))
+                command.allowUnsandboxed = true;
+            else if (kDoctorOptions.contains(argument) && i + 1 < arguments.size())
+                applyRunOption(command, argument, arguments.at(++i), &error);
             else
                 return invalid(tr("doctor takes no argument \"%1\"").arg(argument));
         }
@@ -191,6 +203,8 @@ CliCommand parseCliArguments(const QStringList &arguments)
         }
         if (name == QLatin1String("--json")) {
             command.json = true;
+        } else if (name == QLatin1String("--allow-unsandboxed")) {
+            command.allowUnsandboxed = true;
         } else if (kValueOptions.contains(name)) {
             if (!inlineValue) {
                 if (i + 1 >= arguments.size())
@@ -221,7 +235,8 @@ QString cliUsage()
     return tr(
         "Usage:\n"
         "  pysandbox-cli run FILE|- [options]   run a Python snippet in a sandbox\n"
-        "  pysandbox-cli doctor [--json]        show which engines are ready and why not\n"
+        "  pysandbox-cli doctor [--json] [--python PATH] [--bubblewrap PATH] [--allow-unsandboxed]\n"
+        "                                       show which engines are ready and why not\n"
         "  pysandbox-cli --version | --help\n"
         "\n"
         "Run options:\n"
@@ -236,6 +251,9 @@ QString cliUsage()
         "  --file PATH                         a read-only input file, visible as files/<name>\n"
         "  --env NAME=VALUE                    an environment variable to pass in\n"
         "  --python PATH                       the interpreter for the native engine\n"
+        "  --bubblewrap PATH                   the bwrap program for the native sandbox\n"
+        "  --allow-unsandboxed                 if the sandbox is unavailable, run with resource\n"
+        "                                      limits only instead of refusing\n"
         "  --json                              print exactly one result envelope as JSON\n"
         "\n"
         "Exit status: 0 ok, 1 the snippet raised an error, 2 usage error,\n"

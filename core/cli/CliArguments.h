@@ -28,6 +28,8 @@ struct CliCommand
     ExecutionOptions options;
     QJsonObject inputs;
     QString python;            // interpreter override
+    QString bubblewrap;        // bwrap override (also how `doctor` is shown a machine without it)
+    bool allowUnsandboxed = false; // run with rlimits only when the sandbox is unavailable
     bool json = false;
     QString error;             // for Kind::Invalid: what is wrong with the arguments
 };

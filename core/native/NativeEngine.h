@@ -16,6 +16,7 @@ struct NativeEngineConfig
     bool requireIsolation = true;   // refuse to run rather than fall back to rlimits only
     QString bubblewrap;             // empty: bwrap on PATH
     QStringList extraReadOnlyPaths; // e.g. site-packages the user chose, bound read-only
+    QStringList removedLayersForTesting; // see BubblewrapPlan::removedLayers; never set by the app
     int interruptGraceMs = 500;     // between SIGINT and SIGKILL on cancel
     int monitorIntervalMs = 25;     // how often the process tree is measured
     runner::Limits runnerLimits;

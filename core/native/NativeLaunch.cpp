@@ -118,6 +118,7 @@ LaunchSpec sandboxedLaunch(const NativeLaunchInputs &inputs, const QString &bubb
     // The scratch space is RAM: bounded like a file, so filling it cannot fill the machine.
     plan.scratchBytes = inputs.options.maxFileSizeBytes > 0 ? inputs.options.maxFileSizeBytes : (1LL << 30);
     plan.seccompFd = seccompFd >= 0 ? kSeccompChildFd : -1;
+    plan.removedLayers = inputs.removedLayers;
 
     LaunchSpec spec;
     spec.program = bubblewrap;

@@ -20,6 +20,7 @@ struct NativeLaunchInputs
     const PythonInterpreter &python;
     const QString &runnerSource;
     QStringList extraReadOnlyPaths;
+    QStringList removedLayers;
 };
 
 // A plain child: rlimits, own session, clean environment, host scratch directory.

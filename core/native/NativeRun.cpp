@@ -114,7 +114,8 @@ void NativeRun::launch(const NativeEnvironment &environment)
     if (!checkWorkingFiles(&error) || !prepareScratch(!m_sandboxed, &error))
         return fail(error);
 
-    const NativeLaunchInputs inputs{m_request.options, m_python, m_runnerSource, m_config.extraReadOnlyPaths};
+    const NativeLaunchInputs inputs{m_request.options, m_python, m_runnerSource, m_config.extraReadOnlyPaths,
+                                    m_config.removedLayersForTesting};
     LaunchSpec spec;
     int seccompFd = -1;
     if (m_sandboxed) {

@@ -59,6 +59,7 @@ private Q_SLOTS:
     void usageErrorsExplain();
     void sigintCancelsTheRun();
     void doctorReportsEngines();
+    void doctorExplainsAMissingSandbox();
 };
 
 void TestCli::issueExampleJson()
@@ -190,6 +191,21 @@ void TestCli::doctorReportsEngines()
         else
             QVERIFY(!object.value(QStringLiteral("problems")).toArray().isEmpty()); // says why it is not ready
     }
+}
+
+void TestCli::doctorExplainsAMissingSandbox()
+{
+    const QStringList machine{QStringLiteral("--python"), testPython(), QStringLiteral("--bubblewrap"), QStringLiteral("/nonexistent/bwrap")};
+    const CliResult refused = runCli(QStringList{QStringLiteral("doctor")} + machine);
+    QCOMPARE(refused.exitCode, 4);
+    QVERIFY2(refused.out.contains("apt install bubblewrap"), refused.out.constData());
+    QVERIFY(refused.out.contains("require isolation"));
+    const CliResult fallback = runCli(QStringList{QStringLiteral("run"), QStringLiteral("-"), QStringLiteral("--allow-unsandboxed"),
+                                                  QStringLiteral("--json")} + machine, "result = 5");
+    QCOMPARE(fallback.exitCode, 0);
+    const QJsonObject envelope = QJsonDocument::fromJson(fallback.out).object();
+    QCOMPARE(envelope.value(QStringLiteral("engine")).toObject().value(QStringLiteral("security_level")).toString(), QStringLiteral("rlimits-only"));
+    QCOMPARE(runCli(QStringList{QStringLiteral("run"), QStringLiteral("-")} + machine, "result = 5").exitCode, 4);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -13,16 +13,26 @@ QStringList sandboxEtcFiles()
 
 QStringList bubblewrapArguments(const BubblewrapPlan &plan)
 {
-    QStringList args{
-        QStringLiteral("--unshare-user"), QStringLiteral("--unshare-pid"), QStringLiteral("--unshare-net"),
-        QStringLiteral("--unshare-ipc"), QStringLiteral("--unshare-uts"), QStringLiteral("--unshare-cgroup"),
-        QStringLiteral("--disable-userns"), QStringLiteral("--cap-drop"), QStringLiteral("ALL"),
-        QStringLiteral("--die-with-parent"), QStringLiteral("--new-session"),
-        QStringLiteral("--hostname"), QLatin1String(sandboxpaths::kHostname),
-        QStringLiteral("--uid"), QString::number(plan.sandboxUid),
-        QStringLiteral("--gid"), QString::number(plan.sandboxGid),
-        QStringLiteral("--ro-bind"), QStringLiteral("/usr"), QStringLiteral("/usr"),
+    auto keep = [&plan](const char *layer) { return !plan.removedLayers.contains(QLatin1String(layer)); };
+    QStringList args{QStringLiteral("--unshare-user"), QStringLiteral("--disable-userns")};
+    const std::pair<const char *, const char *> namespaces[] = {
+        {"pid-namespace", "--unshare-pid"}, {"network-namespace", "--unshare-net"}, {"ipc-namespace", "--unshare-ipc"},
+        {"uts-namespace", "--unshare-uts"}, {"cgroup-namespace", "--unshare-cgroup"},
     };
+    for (const auto &[layer, flag] : namespaces)
+        if (keep(layer))
+            args << QLatin1String(flag);
+    if (keep("no-capabilities"))
+        args << QStringLiteral("--cap-drop") << QStringLiteral("ALL");
+    args << QStringLiteral("--die-with-parent");
+    if (keep("new-session"))
+        args << QStringLiteral("--new-session");
+    if (keep("uts-namespace"))
+        args << QStringLiteral("--hostname") << QLatin1String(sandboxpaths::kHostname);
+    args << QStringLiteral("--uid") << QString::number(plan.sandboxUid) << QStringLiteral("--gid") << QString::number(plan.sandboxGid);
+    if (!keep("mount-namespace"))
+        args << QStringLiteral("--bind") << QStringLiteral("/") << QStringLiteral("/");
+    args << QStringLiteral("--ro-bind") << QStringLiteral("/usr") << QStringLiteral("/usr");
     // Merged-/usr systems: the top-level program directories are symlinks into /usr.
     for (const char *dir : {"bin", "sbin", "lib", "lib32", "lib64", "libx32"}) {
         const QString top = QStringLiteral("/") + QLatin1String(dir);
@@ -49,14 +59,15 @@ QStringList bubblewrapArguments(const BubblewrapPlan &plan)
             args << QStringLiteral("--ro-bind") << host << inside;
     }
     args << QStringLiteral("--chdir") << QLatin1String(sandboxpaths::kWork);
-    if (plan.seccompFd >= 0)
+    if (plan.seccompFd >= 0 && keep("seccomp"))
         args << QStringLiteral("--seccomp") << QString::number(plan.seccompFd);
     args << QStringLiteral("--clearenv");
     for (const QString &variable : plan.environment) {
         const qsizetype equals = variable.indexOf(QLatin1Char('='));
         args << QStringLiteral("--setenv") << variable.left(equals) << variable.mid(equals + 1);
     }
-    args << QStringLiteral("--remount-ro") << QStringLiteral("/");
+    if (keep("read-only-root") && keep("mount-namespace"))
+        args << QStringLiteral("--remount-ro") << QStringLiteral("/");
     args << QStringLiteral("--") << plan.program << plan.programArguments;
     return args;
 }

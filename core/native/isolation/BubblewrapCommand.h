@@ -27,6 +27,11 @@ struct BubblewrapPlan
     int seccompFd = -1;                       // fd (in bwrap) carrying the BPF program, -1 for none
     int sandboxUid = 65534;
     int sandboxGid = 65534;
+    // Layers to leave out, only so that tests can prove each layer is what blocks an attack:
+    // "network-namespace", "pid-namespace", "ipc-namespace", "uts-namespace",
+    // "cgroup-namespace", "mount-namespace" (binds the host's / instead of a minimal view),
+    // "read-only-root", "no-capabilities", "new-session", "seccomp".
+    QStringList removedLayers;
 };
 
 // The arguments after "bwrap": new user, PID, network, IPC, UTS and cgroup namespaces; all

@@ -40,7 +40,7 @@ QString IsolationProbe::explainBubblewrapFailure(const QString &stderrText)
         return tr("bubblewrap may not create user namespaces (\"%1\"). On Ubuntu 24.04 and later AppArmor "
                   "restricts them: install Ubuntu's bubblewrap package (it ships an AppArmor profile) or set "
                   "kernel.apparmor_restrict_unprivileged_userns=0 with sysctl.").arg(text);
-    if (text.contains(QLatin1String("No permissions to create")) || text.contains(QLatin1String("Operation not permitted")))
+    if (text.contains(QLatin1String("No permissions to creat")) || text.contains(QLatin1String("Operation not permitted")))
         return tr("the kernel refuses unprivileged user namespaces (\"%1\"): enable them with "
                   "sysctl kernel.unprivileged_userns_clone=1 (Debian) or check user.max_user_namespaces.").arg(text);
     if (text.contains(QLatin1String("No space left on device")))
