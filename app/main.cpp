@@ -1,10 +1,12 @@
 // The PySandbox GUI: wiring only.
+#include "AppAutomation.h"
 #include "DefaultEngines.h"
 #include "MainWindow.h"
 
 #include "util/Translations.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
 
 int main(int argc, char *argv[])
 {
@@ -16,8 +18,24 @@ int main(int argc, char *argv[])
 
     pysandbox::installTranslations(&app);
 
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate("main", "Run untrusted Python snippets in a sandbox"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption selfTest(QStringLiteral("self-test"),
+                                      QApplication::translate("main", "Run one snippet in the window, then exit 0 if it worked."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QApplication::translate("main", "Run the editor's snippet, save the window to <file>, exit."),
+                                        QStringLiteral("file"));
+    parser.addOptions({selfTest, screenshot});
+    parser.process(app);
+
     pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory({}, &app);
     pysandbox::MainWindow window(engines);
     window.show();
+    if (parser.isSet(selfTest))
+        pysandbox::runSelfTest(&window);
+    else if (parser.isSet(screenshot))
+        pysandbox::runAndScreenshot(&window, parser.value(screenshot));
     return QApplication::exec();
 }

@@ -215,15 +215,26 @@ void MainWindow::showEnvelope(const ResultEnvelope &envelope)
     m_elapsedTimer->stop();
     m_elapsed->setText(tr("%1 ms").arg(envelope.usage.wallMs));
     m_verdict->setText(verdictText(envelope));
-    QJsonObject shown;
-    shown.insert(QStringLiteral("status"), statusName(envelope.status));
-    if (envelope.hasResult)
-        shown.insert(QStringLiteral("result"), envelope.result);
+    // Most important first: what happened, the result, the error; then how it ran.
+    QStringList lines{tr("Status: %1 — %2").arg(statusName(envelope.status), verdictText(envelope))};
+    if (envelope.hasResult) {
+        const QByteArray wrapped = QJsonDocument(QJsonArray{envelope.result}).toJson(QJsonDocument::Indented);
+        lines << tr("Result:") << QString::fromUtf8(wrapped.mid(1, wrapped.size() - 3)).trimmed();
+    }
     if (envelope.error)
-        shown.insert(QStringLiteral("error"), envelope.toJson().value(QStringLiteral("error")));
-    shown.insert(QStringLiteral("usage"), envelope.toJson().value(QStringLiteral("usage")));
-    shown.insert(QStringLiteral("engine"), envelope.toJson().value(QStringLiteral("engine")));
-    m_result->setPlainText(QString::fromUtf8(QJsonDocument(shown).toJson(QJsonDocument::Indented)));
+        lines << tr("Error:") << (envelope.error->traceback.isEmpty()
+                                      ? QStringLiteral("%1: %2").arg(envelope.error->type, envelope.error->message)
+                                      : envelope.error->traceback.trimmed());
+    lines << QString() << tr("Engine: %1 · %2").arg(envelope.engine.name, envelope.engine.securityLevel)
+          << tr("Isolation: %1").arg(envelope.engine.isolation.join(QStringLiteral(", ")));
+    for (const QString &note : envelope.engine.notes)
+        lines << tr("Note: %1").arg(note);
+    lines << tr("Usage: wall %1 ms · CPU %2 ms · peak memory %3 MB · output %4 bytes")
+                 .arg(envelope.usage.wallMs)
+                 .arg(envelope.usage.cpuMs)
+                 .arg((envelope.usage.peakMemoryKb + 512) / 1024)
+                 .arg(envelope.usage.outputBytes);
+    m_result->setPlainText(lines.join(QLatin1Char('\n')));
     if (envelope.error)
         m_editor->markErrorLine(envelope.error->line);
     if (m_run)

@@ -55,8 +55,9 @@ void TestMainWindow::runShowsTheResult()
     QTest::keyClick(m_window->editor(), Qt::Key_Return, Qt::ControlModifier);
     QVERIFY(finished.wait(30'000));
     const auto *result = m_window->findChild<QPlainTextEdit *>(QStringLiteral("resultView"));
-    QVERIFY2(result->toPlainText().contains(QStringLiteral("\"ok\"")), qPrintable(result->toPlainText()));
+    QVERIFY2(result->toPlainText().startsWith(QStringLiteral("Status: ok")), qPrintable(result->toPlainText()));
     QVERIFY(result->toPlainText().contains(QStringLiteral("4,")));
+    QVERIFY(result->toPlainText().contains(QStringLiteral("Isolation: ")));
     QVERIFY(m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"))->toPlainText().contains(QStringLiteral("side effect")));
     QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("verdictLabel"))->text().startsWith(QStringLiteral("finished in")));
 }

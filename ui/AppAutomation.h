@@ -1,0 +1,14 @@
+#pragma once
+
+#include <QString>
+
+namespace pysandbox {
+
+class MainWindow;
+
+// Non-interactive uses of the real window: screenshots for the docs, and a self-test for
+// packaging checks. Both run the editor's snippet, wait for its result and quit.
+void runAndScreenshot(MainWindow *window, const QString &path);
+void runSelfTest(MainWindow *window);
+
+} // namespace pysandbox
