@@ -98,6 +98,7 @@ void writeDoctorReport(const EngineSelection &selection, bool json)
                 {QStringLiteral("ready"), status.ready},
                 {QStringLiteral("summary"), status.summary},
                 {QStringLiteral("problems"), QJsonArray::fromStringList(status.problems)},
+                {QStringLiteral("notes"), QJsonArray::fromStringList(status.notes)},
                 {QStringLiteral("isolation"), QJsonArray::fromStringList(status.isolation)},
                 {QStringLiteral("security_level"), status.securityLevel},
             });
@@ -115,6 +116,8 @@ void writeDoctorReport(const EngineSelection &selection, bool json)
             writeLine(stdout, tr("  isolation: %1 (%2)").arg(status.isolation.join(QStringLiteral(", ")), status.securityLevel));
         for (const QString &problem : status.problems)
             writeLine(stdout, QStringLiteral("  - %1").arg(problem));
+        for (const QString &note : status.notes)
+            writeLine(stdout, tr("  note: %1").arg(note));
     }
     writeLine(stdout, selection.engine ? tr("auto picks: %1").arg(selection.engine->name()) : tr("auto picks: nothing is ready"));
 }

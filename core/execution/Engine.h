@@ -20,6 +20,7 @@ struct EngineStatus
     bool ready = false;
     QString summary;            // one line: "ready", "needs setup", "server down", …
     QStringList problems;       // each: what is wrong and what to do about it
+    QStringList notes;          // caveats that do not stop it (layers this version does not use, …)
     QStringList isolation;      // layers a run would get
     QString securityLevel;
     int strength = 0;           // higher is stronger isolation; Auto picks the largest ready one

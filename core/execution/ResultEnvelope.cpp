@@ -61,6 +61,28 @@ QString megabytes(qint64 bytes)
 
 } // namespace
 
+ErrorInfo ErrorInfo::fromJson(const QJsonObject &object)
+{
+    ErrorInfo info;
+    info.type = object.value(QStringLiteral("type")).toString();
+    info.message = object.value(QStringLiteral("message")).toString();
+    info.traceback = object.value(QStringLiteral("traceback")).toString();
+    info.line = object.value(QStringLiteral("line")).toInt(-1);
+    info.frames = object.value(QStringLiteral("frames")).toArray();
+    return info;
+}
+
+QJsonObject ErrorInfo::toJson() const
+{
+    return {
+        {QStringLiteral("type"), type},
+        {QStringLiteral("message"), message},
+        {QStringLiteral("traceback"), traceback},
+        {QStringLiteral("line"), line > 0 ? QJsonValue(line) : QJsonValue()},
+        {QStringLiteral("frames"), frames},
+    };
+}
+
 QString statusName(RunStatus status)
 {
     for (const auto &[value, name] : kStatusNames)
@@ -97,17 +119,7 @@ QJsonObject ResultEnvelope::toJson() const
         object.insert(QStringLiteral("id"), requestId);
     writeStream(object, "stdout", stdoutStream);
     writeStream(object, "stderr", stderrStream);
-    if (error) {
-        object.insert(QStringLiteral("error"), QJsonObject{
-            {QStringLiteral("type"), error->type},
-            {QStringLiteral("message"), error->message},
-            {QStringLiteral("traceback"), error->traceback},
-            {QStringLiteral("line"), error->line > 0 ? QJsonValue(error->line) : QJsonValue()},
-            {QStringLiteral("frames"), error->frames},
-        });
-    } else {
-        object.insert(QStringLiteral("error"), QJsonValue());
-    }
+    object.insert(QStringLiteral("error"), error ? QJsonValue(error->toJson()) : QJsonValue());
     object.insert(QStringLiteral("usage"), QJsonObject{
         {QStringLiteral("wall_ms"), usage.wallMs},
         {QStringLiteral("cpu_ms"), usage.cpuMs},
@@ -149,15 +161,8 @@ std::optional<ResultEnvelope> ResultEnvelope::fromJson(const QJsonObject &object
     envelope.displays = object.value(QStringLiteral("displays")).toArray();
     envelope.stdoutStream = readStream(object, "stdout");
     envelope.stderrStream = readStream(object, "stderr");
-    if (const QJsonObject err = object.value(QStringLiteral("error")).toObject(); !err.isEmpty()) {
-        ErrorInfo info;
-        info.type = err.value(QStringLiteral("type")).toString();
-        info.message = err.value(QStringLiteral("message")).toString();
-        info.traceback = err.value(QStringLiteral("traceback")).toString();
-        info.line = err.value(QStringLiteral("line")).toInt(-1);
-        info.frames = err.value(QStringLiteral("frames")).toArray();
-        envelope.error = info;
-    }
+    if (const QJsonObject err = object.value(QStringLiteral("error")).toObject(); !err.isEmpty())
+        envelope.error = ErrorInfo::fromJson(err);
     const QJsonObject usage = object.value(QStringLiteral("usage")).toObject();
     envelope.usage.wallMs = usage.value(QStringLiteral("wall_ms")).toInteger();
     envelope.usage.cpuMs = usage.value(QStringLiteral("cpu_ms")).toInteger();

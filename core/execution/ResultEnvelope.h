@@ -45,6 +45,10 @@ struct ErrorInfo
     int line = -1; // 1-based line in the user's code, -1 when unknown
     QJsonArray frames;
 
+    // The envelope's and the runner's shared shape: type, message, traceback, line, frames.
+    static ErrorInfo fromJson(const QJsonObject &object);
+    QJsonObject toJson() const;
+
     friend bool operator==(const ErrorInfo &, const ErrorInfo &) = default;
 };
 

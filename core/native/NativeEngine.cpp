@@ -7,6 +7,8 @@
 #include <QFile>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <unistd.h>
+
 namespace pysandbox {
 
 namespace {
@@ -76,9 +78,18 @@ QFuture<EngineStatus> NativeEngine::probe()
         else
             status.problems.append(tr("isolation is switched off in the settings: snippets run with your user's rights, "
                                       "limited only by resource limits"));
-        if (sandboxed && isolation.landlockAbi == 0)
-            status.problems.append(tr("the kernel has no Landlock (Linux 5.13+), an extra filesystem layer; "
-                                      "the mount namespace already hides the host's files"));
+        if (sandboxed) {
+            status.notes.append(isolation.landlockAbi > 0
+                                    ? tr("Landlock (ABI %1) is offered by the kernel but not used by this version; "
+                                         "the mount namespace already hides the host's files").arg(isolation.landlockAbi)
+                                    : tr("the kernel has no Landlock (Linux 5.13+); not needed: the mount namespace "
+                                         "already hides the host's files"));
+            status.notes.append(tr("no cgroup limits: memory, CPU and process totals are enforced with rlimits and "
+                                   "a 25 ms /proc monitor of the whole process tree"));
+            if (::geteuid() == 0)
+                status.notes.append(tr("running as root: the kernel does not apply RLIMIT_NPROC, so the process "
+                                       "limit rests on the /proc monitor alone"));
+        }
         const bool refused = config.requireIsolation && !sandboxed;
         if (refused)
             status.problems.append(tr("\"require isolation\" is on, so the native engine refuses to run without a "

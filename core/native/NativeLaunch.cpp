@@ -120,11 +120,22 @@ LaunchSpec sandboxedLaunch(const NativeLaunchInputs &inputs, const QString &bubb
     plan.seccompFd = seccompFd >= 0 ? kSeccompChildFd : -1;
     plan.removedLayers = inputs.removedLayers;
 
+    // RLIMIT_NPROC counts the real user's tasks on the host; inside the sandbox's own user
+    // namespace it counts only the sandbox's. So it is set in there, not on bwrap.
+    const bool nprocInside = inputs.options.maxProcesses > 0 && QFileInfo(QStringLiteral("/usr/bin/prlimit")).isExecutable();
+    if (nprocInside) {
+        const QString n = QString::number(inputs.options.maxProcesses);
+        plan.programArguments.prepend(plan.program);
+        plan.programArguments.prepend(QStringLiteral("--nproc=%1:%1").arg(n));
+        plan.program = QStringLiteral("/usr/bin/prlimit");
+    }
     LaunchSpec spec;
     spec.program = bubblewrap;
     spec.arguments = bubblewrapArguments(plan);
     spec.environment = {QStringLiteral("PATH=/usr/bin:/bin")};
     spec.limits = resourceLimits(inputs.options);
+    if (nprocInside)
+        spec.limits.removeIf([](const ResourceLimitSpec &limit) { return limit.resource == RLIMIT_NPROC; });
     if (seccompFd >= 0)
         spec.extraFds.append({kSeccompChildFd, seccompFd});
     return spec;

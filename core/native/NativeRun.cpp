@@ -420,6 +420,10 @@ void NativeRun::onExit(const ChildExit &reaped)
 
     envelope.usage.wallMs = wallMs;
     envelope.usage.cpuMs = std::max((exit.userCpuUs + exit.systemCpuUs) / 1000, m_treeCpuMs);
+    // Inside the sandbox the runner is reaped by bubblewrap's init, so its CPU time reaches us
+    // only through the /proc samples; SIGXCPU itself proves the soft limit was reached.
+    if (exit.signaled && exit.signal == SIGXCPU && m_request.options.cpuSeconds > 0)
+        envelope.usage.cpuMs = std::max<qint64>(envelope.usage.cpuMs, m_request.options.cpuSeconds * 1000LL);
     envelope.usage.peakMemoryKb = std::max(exit.maxRssKb, m_peakRssKb);
     envelope.usage.outputBytes = m_stdout.totalBytes + m_stderr.totalBytes;
     envelope.usage.peakProcesses = std::max(m_peakProcesses, 1);

@@ -87,13 +87,7 @@ std::optional<RunnerResult> parseResult(const QByteArray &payload, QString *erro
     result.displays = object.value(QStringLiteral("displays")).toArray();
     const QJsonValue errorValue = object.value(QStringLiteral("error"));
     if (errorValue.isObject()) {
-        const QJsonObject err = errorValue.toObject();
-        ErrorInfo info;
-        info.type = err.value(QStringLiteral("type")).toString();
-        info.message = err.value(QStringLiteral("message")).toString();
-        info.traceback = err.value(QStringLiteral("traceback")).toString();
-        info.line = err.value(QStringLiteral("line")).toInt(-1);
-        info.frames = err.value(QStringLiteral("frames")).toArray();
+        const ErrorInfo info = ErrorInfo::fromJson(errorValue.toObject());
         if (info.type.isEmpty()) {
             *error = tr("the runner reported an error without a type");
             return std::nullopt;

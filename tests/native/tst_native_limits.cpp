@@ -19,6 +19,8 @@ private Q_SLOTS:
     void memoryLimitSingleAllocation();
     void memoryLimitAcrossProcesses();
     void outputLimit();
+    void outputLimitThroughChildAndRawFd_data();
+    void outputLimitThroughChildAndRawFd();
     void processLimit();
     void fileSizeLimit();
     void cancelInterruptsFirst();
@@ -92,6 +94,24 @@ void TestNativeLimits::outputLimit()
     QCOMPARE(run.envelope.stdoutStream.bytes.size(), 1 << 20);
     QVERIFY(run.envelope.stdoutStream.truncated);
     QCOMPARE(run.joined(OutputStream::Stdout).size(), 1 << 20); // streamed chunks obey the cap too
+}
+
+void TestNativeLimits::outputLimitThroughChildAndRawFd_data()
+{
+    QTest::addColumn<QString>("code");
+    QTest::newRow("raw fd") << QStringLiteral("import os\nwhile True:\n    os.write(1, b'z' * 65536)\n");
+    QTest::newRow("child process") << QStringLiteral("import subprocess\nsubprocess.run(['/usr/bin/yes', 'flood'])\n");
+    QTest::newRow("stderr") << QStringLiteral("import os\nwhile True:\n    os.write(2, b'e' * 4096)\n");
+}
+
+void TestNativeLimits::outputLimitThroughChildAndRawFd()
+{
+    QFETCH(QString, code);
+    ExecutionOptions options;
+    options.maxOutputBytes = 256 * 1024;
+    const RunCapture run = runCode(*m_engine, code, {}, options);
+    QCOMPARE(statusName(run.envelope.status), QStringLiteral("output_limit"));
+    QCOMPARE(run.envelope.stdoutStream.bytes.size() + run.envelope.stderrStream.bytes.size(), 256 * 1024);
 }
 
 void TestNativeLimits::processLimit()

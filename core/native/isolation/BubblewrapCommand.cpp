@@ -35,6 +35,8 @@ QStringList bubblewrapArguments(const BubblewrapPlan &plan)
     args << QStringLiteral("--ro-bind") << QStringLiteral("/usr") << QStringLiteral("/usr");
     // Merged-/usr systems: the top-level program directories are symlinks into /usr.
     for (const char *dir : {"bin", "sbin", "lib", "lib32", "lib64", "libx32"}) {
+        if (!keep("mount-namespace"))
+            break; // the host's / already has them
         const QString top = QStringLiteral("/") + QLatin1String(dir);
         const QFileInfo info(top);
         if (info.isSymLink())
@@ -43,7 +45,8 @@ QStringList bubblewrapArguments(const BubblewrapPlan &plan)
             args << QStringLiteral("--ro-bind") << top << top;
     }
     for (const QString &file : sandboxEtcFiles())
-        args << QStringLiteral("--ro-bind-try") << file << file;
+        if (keep("mount-namespace")) // else the host's / already has them
+            args << QStringLiteral("--ro-bind-try") << file << file;
     for (const QString &path : plan.readOnlyPaths)
         if (!path.startsWith(QLatin1String("/usr/")) && path != QLatin1String("/usr"))
             args << QStringLiteral("--ro-bind") << path << path;

@@ -3,13 +3,35 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <unistd.h>
+
 namespace pysandbox {
 
 namespace {
 
 QString nsLink(const QString &process, const char *ns)
 {
-    return QFileInfo(QStringLiteral("/proc/%1/ns/%2").arg(process, QLatin1String(ns))).symLinkTarget();
+    // The raw target ("net:[4026531840]"): QFileInfo::symLinkTarget() would prefix the link's
+    // own directory, which differs for every pid.
+    const QByteArray path = QFile::encodeName(QStringLiteral("/proc/%1/ns/%2").arg(process, QLatin1String(ns)));
+    char target[128];
+    const ssize_t size = ::readlink(path.constData(), target, sizeof target);
+    return size > 0 ? QString::fromLatin1(target, static_cast<qsizetype>(size)) : QString();
+}
+
+// The mount in force at "/" (device and root of that mount), from a mountinfo file.
+QByteArray rootMount(const QString &process)
+{
+    QFile mountinfo(QStringLiteral("/proc/%1/mountinfo").arg(process));
+    if (!mountinfo.open(QIODevice::ReadOnly))
+        return {};
+    QByteArray root;
+    for (const QByteArray &line : mountinfo.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.split(' ');
+        if (fields.size() > 5 && fields.at(4) == "/")
+            root = fields.at(2) + ' ' + fields.at(3);
+    }
+    return root;
 }
 
 QByteArray statusField(const QByteArray &status, const QByteArray &name)
@@ -58,6 +80,12 @@ VerifiedLayers verifySandboxLayers(pid_t pid)
         if (!theirs.isEmpty() && theirs != nsLink(QStringLiteral("self"), ns))
             active.append(QLatin1String(layer));
     }
+    // A mount namespace that shows the host's own root hides nothing.
+    if (active.contains(QStringLiteral("mount-namespace"))) {
+        const QByteArray theirs = rootMount(process);
+        if (theirs.isEmpty() || theirs == rootMount(QStringLiteral("self")))
+            active.removeAll(QStringLiteral("mount-namespace"));
+    }
     if (rootIsReadOnly(process))
         active.append(QStringLiteral("read-only-root"));
     QFile statusFile(QStringLiteral("/proc/%1/status").arg(process));
@@ -67,7 +95,12 @@ VerifiedLayers verifySandboxLayers(pid_t pid)
             active.append(QStringLiteral("seccomp"));
         if (statusField(status, "NoNewPrivs") == "1")
             active.append(QStringLiteral("no-new-privileges"));
-        if (!statusField(status, "CapEff").isEmpty() && statusField(status, "CapEff").toULongLong(nullptr, 16) == 0)
+        bool noCapabilities = true;
+        for (const char *set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+            const QByteArray value = statusField(status, set);
+            noCapabilities = noCapabilities && !value.isEmpty() && value.toULongLong(nullptr, 16) == 0;
+        }
+        if (noCapabilities)
             active.append(QStringLiteral("no-capabilities"));
     }
     VerifiedLayers layers;
