@@ -223,10 +223,16 @@ void NativeRun::onChunk(ChildProcess::Channel channel, const QByteArray &chunk)
 void NativeRun::onResultFrame()
 {
     // The runner waits for our release: the moment to confirm which layers held it.
-    const pid_t runner = runnerPid(ProcessTree::sample(m_child->pid()));
+    const TreeSample tree = ProcessTree::sample(m_child->pid());
+    const pid_t runner = runnerPid(tree);
     if (m_sandboxed && !m_verified && runner > 0)
         verifyLayers(runner);
-    // The snippet is done: nothing it started may outlive it. Then let the runner leave.
+    // The snippet is done: nothing it started may outlive it, including daemons that
+    // double-forked away from the runner to bubblewrap's init. Then let the runner leave.
+    if (m_sandboxed)
+        for (const ProcessSample &process : tree.descendants)
+            if (process.pid != runner && process.command != QByteArrayLiteral("bwrap"))
+                ::kill(process.pid, SIGKILL);
     ProcessTree::killDescendants(runner > 0 ? runner : m_child->pid());
     m_child->closeRequest();
     if (!m_graceTimer) {

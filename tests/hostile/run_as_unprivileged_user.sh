@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs a native test binary (tst_hostile, tst_native_limits, ...) as the ordinary system user
+# Runs a native test binary (tst_hostile_*, tst_native_limits, ...) as the ordinary system user
 # pysandbox-test, because CI runs as root and the sandbox behaves differently for root
 # (capabilities, RLIMIT_NPROC). Started by ctest as root: creates the user if missing, copies
 # the binary and the hostile corpus into a fresh world-readable directory, runs it there.
