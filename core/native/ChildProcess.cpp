@@ -196,7 +196,12 @@ bool ChildProcess::start(const LaunchSpec &spec, QString *error)
     envp.push_back(nullptr);
     std::vector<std::pair<int, int>> fdMap{{0, devNull}, {1, out[1]}, {2, err[1]}, {kRequestFd, req[0]}, {kResultFd, res[1]}};
     for (const auto &[childFd, parentFd] : spec.extraFds) {
-        Q_ASSERT(childFd > kResultFd && childFd < kTempFdBase);
+        if (childFd <= kResultFd || childFd >= kTempFdBase) {
+            *error = tr("internal error: child fd %1 is reserved or too large").arg(childFd);
+            for (int fd : {devNull, out[0], out[1], err[0], err[1], req[0], req[1], res[0], res[1], failPipe[0], failPipe[1]})
+                ::close(fd);
+            return false;
+        }
         fdMap.emplace_back(childFd, parentFd);
     }
     const std::vector<ResourceLimitSpec> limits(spec.limits.cbegin(), spec.limits.cend());

@@ -72,16 +72,18 @@ QList<ResourceLimitSpec> resourceLimits(const ExecutionOptions &options)
     return limits;
 }
 
-// Paths outside /usr that the interpreter needs: its prefixes (a pyenv or venv install)
-// and the directory of the real binary.
+// Paths outside /usr that the interpreter needs: its prefixes (a pyenv or venv install) and
+// the interpreter file itself (not its directory, which may hold anything). A prefix that is
+// the home directory or holds it is not bound: it would show the user's files.
 QStringList interpreterPaths(const PythonInterpreter &python, const QStringList &extra)
 {
+    const QString home = QDir::cleanPath(QDir::homePath());
     QStringList paths;
-    for (const QString &path : QStringList{python.prefix, python.basePrefix, QFileInfo(python.canonicalExecutable).path(),
-                                           QFileInfo(python.executable).path()} + python.sitePackages + extra) {
+    for (const QString &path : QStringList{python.prefix, python.basePrefix, python.executable, python.canonicalExecutable}
+                                   + python.sitePackages + extra) {
         const QString clean = QDir::cleanPath(path);
         if (clean.isEmpty() || clean == QLatin1String("/") || clean == QLatin1String("/usr") || clean.startsWith(QLatin1String("/usr/"))
-            || !QFileInfo::exists(clean))
+            || !QFileInfo::exists(clean) || clean == home || home.startsWith(clean + QLatin1Char('/')))
             continue;
         bool covered = false;
         for (const QString &kept : paths)

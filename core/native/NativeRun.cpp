@@ -229,9 +229,9 @@ void NativeRun::onResultFrame()
         verifyLayers(runner);
     // The snippet is done: nothing it started may outlive it, including daemons that
     // double-forked away from the runner to bubblewrap's init. Then let the runner leave.
-    if (m_sandboxed)
+    if (m_sandboxed && runner > 0)
         for (const ProcessSample &process : tree.descendants)
-            if (process.pid != runner && process.command != QByteArrayLiteral("bwrap"))
+            if (process.pid != runner && ProcessTree::innermostPid(process.pid) > 2)
                 ::kill(process.pid, SIGKILL);
     ProcessTree::killDescendants(runner > 0 ? runner : m_child->pid());
     m_child->closeRequest();
@@ -256,12 +256,19 @@ void NativeRun::sampleTree()
     // bubblewrap's own two processes (outside and the namespace's init) are not the snippet's.
     const int processes = std::max(1, tree.processes - (m_sandboxed ? 2 : 0));
     m_peakProcesses = std::max(m_peakProcesses, processes);
-    m_peakRssKb = std::max(m_peakRssKb, tree.rssKb);
     m_treeCpuMs = std::max(m_treeCpuMs, tree.cpuMs);
     const ExecutionOptions &options = m_request.options;
     // rlimits are per process (and RLIMIT_NPROC is ignored for root); these checks hold
     // the whole tree to the limits the user set.
-    if (options.memoryMb > 0 && tree.rssKb > static_cast<qint64>(options.memoryMb) * 1024)
+    // RSS counts a copy-on-write page once per process that maps it (a forked pool would
+    // look many times its size): when several processes share pages and the total matters
+    // (a new peak, or over the limit), PSS (shared pages split between their users) decides.
+    const qint64 limitKb = static_cast<qint64>(options.memoryMb) * 1024;
+    qint64 memoryKb = tree.rssKb;
+    if (tree.processes > 1 && (tree.rssKb > m_peakRssKb || (options.memoryMb > 0 && tree.rssKb > limitKb)))
+        memoryKb = std::min(tree.rssKb, ProcessTree::proportionalSetKb(tree, m_child->pid()));
+    m_peakRssKb = std::max(m_peakRssKb, memoryKb);
+    if (options.memoryMb > 0 && memoryKb > limitKb)
         stop(StopReason::Memory);
     else if (options.cpuSeconds > 0 && tree.cpuMs > static_cast<qint64>(options.cpuSeconds) * 1000)
         stop(StopReason::Cpu);
@@ -294,19 +301,23 @@ void NativeRun::cancel()
     QTimer::singleShot(m_config.interruptGraceMs, this, [this] { stop(StopReason::Cancel); });
 }
 
+bool NativeRun::cpuLimitReached(const ChildExit &exit) const
+{
+    const qint64 limitMs = m_request.options.cpuSeconds * 1000LL;
+    const qint64 measuredMs = std::max((exit.userCpuUs + exit.systemCpuUs) / 1000, m_treeCpuMs);
+    return limitMs > 0 && measuredMs * 4 >= limitMs * 3; // ≥ 75 %: samples lag under load
+}
+
 pid_t NativeRun::runnerPid(const TreeSample &tree) const
 {
     if (!m_child)
         return -1;
     if (!m_sandboxed)
         return m_child->isRunning() ? m_child->pid() : -1;
-    // The first process below bubblewrap's own that is not bubblewrap.
-    QSet<pid_t> wrappers{m_child->pid()};
+    // Inside the sandbox bubblewrap's init is pid 1 and the runner pid 2; a snippet can rename
+    // itself but cannot change its pid.
     for (const ProcessSample &process : tree.descendants)
-        if (process.command == QByteArrayLiteral("bwrap"))
-            wrappers.insert(process.pid);
-    for (const ProcessSample &process : tree.descendants)
-        if (process.command != QByteArrayLiteral("bwrap") && wrappers.contains(process.parent))
+        if (ProcessTree::innermostPid(process.pid) == 2)
             return process.pid;
     return -1;
 }
@@ -345,13 +356,12 @@ RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<run
         break;
     }
     const ExecutionOptions &options = m_request.options;
-    if (exit.signaled && exit.signal == SIGXCPU && options.cpuSeconds > 0)
+    // A snippet can end with any exit status or signal itself (os._exit(152) looks like
+    // SIGXCPU through bubblewrap): a CPU verdict needs the CPU time the host measured too.
+    if (exit.signaled && (exit.signal == SIGXCPU || exit.signal == SIGKILL) && cpuLimitReached(exit))
         return RunStatus::CpuLimit;
-    if (exit.signaled && exit.signal == SIGKILL && options.cpuSeconds > 0
-        && (exit.userCpuUs + exit.systemCpuUs) / 1000 >= options.cpuSeconds * 1000LL)
-        return RunStatus::CpuLimit; // the hard RLIMIT_CPU
-    if (exit.signaled && exit.signal == SIGXFSZ && options.maxFileSizeBytes > 0)
-        return RunStatus::FileSizeLimit;
+    if (exit.signaled && exit.signal == SIGXFSZ && options.maxFileSizeBytes > 0 && !m_sandboxed)
+        return RunStatus::FileSizeLimit; // a real signal (wait4 saw it), only the plain child's
     if (!result)
         return m_frame.state() == runner::FrameReader::State::Complete ? RunStatus::EngineError : RunStatus::Error;
     if (!result->error)
@@ -402,7 +412,14 @@ void NativeRun::onExit(const ChildExit &reaped)
     }
     if (!result && envelope.status == RunStatus::Error) {
         ErrorInfo crash;
-        if (exit.signaled) {
+        if (exit.signaled && m_sandboxed) {
+            // Through bubblewrap a signal is only an exit status of 128 + N, which a snippet
+            // can also produce with os._exit(): say what was seen.
+            crash.type = QStringLiteral("ProcessCrash");
+            crash.message = tr("Python ended with status %1 (signal %2) before it returned a result")
+                                .arg(reaped.exitCode)
+                                .arg(signalName(exit.signal));
+        } else if (exit.signaled) {
             crash.type = QStringLiteral("ProcessCrash");
             crash.message = tr("Python was killed by signal %1 before it returned a result").arg(signalName(exit.signal));
         } else {
@@ -419,6 +436,15 @@ void NativeRun::onExit(const ChildExit &reaped)
         break;
     case RunStatus::Ok:
         break;
+    case RunStatus::MemoryLimit:
+    case RunStatus::FileSizeLimit:
+    case RunStatus::ProcessLimit:
+        // Kernel limits refuse inside Python; unless the monitor stopped the run, the verdict
+        // rests on the exception the interpreter raised under a limit the host had set.
+        envelope.statusDetail = m_stopReason != StopReason::None || !envelope.error
+            ? QString()
+            : tr("Python raised %1 while the limit was in force: %2").arg(envelope.error->type, envelope.error->message);
+        break;
     default:
         envelope.statusDetail = envelope.error ? envelope.error->message : QString();
         break;
@@ -427,8 +453,9 @@ void NativeRun::onExit(const ChildExit &reaped)
     envelope.usage.wallMs = wallMs;
     envelope.usage.cpuMs = std::max((exit.userCpuUs + exit.systemCpuUs) / 1000, m_treeCpuMs);
     // Inside the sandbox the runner is reaped by bubblewrap's init, so its CPU time reaches us
-    // only through the /proc samples; SIGXCPU itself proves the soft limit was reached.
-    if (exit.signaled && exit.signal == SIGXCPU && m_request.options.cpuSeconds > 0)
+    // only through the /proc samples (up to one interval late); with the measured time close
+    // to the limit, SIGXCPU shows the soft limit was reached.
+    if (envelope.status == RunStatus::CpuLimit && exit.signaled && exit.signal == SIGXCPU)
         envelope.usage.cpuMs = std::max<qint64>(envelope.usage.cpuMs, m_request.options.cpuSeconds * 1000LL);
     envelope.usage.peakMemoryKb = std::max(exit.maxRssKb, m_peakRssKb);
     envelope.usage.outputBytes = m_stdout.totalBytes + m_stderr.totalBytes;

@@ -36,6 +36,7 @@ private:
     bool prepareScratch(bool copyFiles, QString *error);
     bool checkWorkingFiles(QString *error) const;
     pid_t runnerPid(const TreeSample &tree) const;
+    bool cpuLimitReached(const ChildExit &exit) const;
     void verifyLayers(pid_t runner);
     QStringList activeLayers() const;
     void onChunk(ChildProcess::Channel channel, const QByteArray &chunk);

@@ -41,7 +41,8 @@ bool readStat(pid_t pid, ProcessSample *out)
     cursor += 2;
     out->pid = pid;
     out->state = *cursor;
-    // Fields after the state (1-based numbering of proc(5)): 4 ppid … 14 utime 15 stime … 22 starttime … 24 rss.
+    // Fields after the state (1-based numbering of proc(5)): 4 ppid … 14 utime 15 stime
+    // 16 cutime 17 cstime … 22 starttime … 24 rss.
     long long fields[21] = {};
     char *next = cursor + 1;
     for (int field = 4; field <= 24; ++field) {
@@ -52,7 +53,8 @@ bool readStat(pid_t pid, ProcessSample *out)
         next = end;
     }
     out->parent = static_cast<pid_t>(fields[0]);
-    out->cpuMs = (fields[14 - 4] + fields[15 - 4]) * 1000 / kTicksPerSecond;
+    // 16 cutime and 17 cstime: children that already ended and were reaped still used CPU.
+    out->cpuMs = (fields[14 - 4] + fields[15 - 4] + fields[16 - 4] + fields[17 - 4]) * 1000 / kTicksPerSecond;
     out->rssKb = fields[24 - 4] * kPageKb;
     out->startTicks = static_cast<quint64>(fields[22 - 4]);
     return true;
@@ -142,6 +144,59 @@ int ProcessTree::killRemembered(const QHash<pid_t, quint64> &remembered)
             ++signalled;
     }
     return signalled;
+}
+
+qint64 ProcessTree::proportionalSetKb(const TreeSample &tree, pid_t root)
+{
+    qint64 total = 0;
+    QList<pid_t> pids{root};
+    for (const ProcessSample &process : tree.descendants)
+        pids.append(process.pid);
+    for (pid_t pid : pids) {
+        char path[64];
+        std::snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
+        const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        char buffer[2048];
+        const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
+        ::close(fd);
+        if (got <= 0)
+            continue;
+        buffer[got] = '\0';
+        if (const char *pss = std::strstr(buffer, "\nPss:"))
+            total += std::strtoll(pss + 5, nullptr, 10);
+    }
+    return total;
+}
+
+pid_t ProcessTree::innermostPid(pid_t pid)
+{
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/status", pid);
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buffer[4096];
+    const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
+    ::close(fd);
+    if (got <= 0)
+        return -1;
+    buffer[got] = '\0';
+    const char *line = std::strstr(buffer, "\nNSpid:");
+    if (!line)
+        return -1;
+    const char *end = std::strchr(line + 1, '\n');
+    pid_t last = -1;
+    for (char *cursor = const_cast<char *>(line) + 7; cursor && (!end || cursor < end);) {
+        char *next = nullptr;
+        const long value = std::strtol(cursor, &next, 10);
+        if (next == cursor)
+            break;
+        last = static_cast<pid_t>(value);
+        cursor = next;
+    }
+    return last;
 }
 
 bool ProcessTree::isAlive(pid_t pid)

@@ -43,6 +43,11 @@ public:
     // time), and everything below it. For processes that left the tree, e.g. orphans of a
     // crashed root that escaped its process group.
     static int killRemembered(const QHash<pid_t, quint64> &remembered);
+    // Sum of proportional set sizes (shared pages split between their users) of root and
+    // its descendants: slower than RSS, so used to confirm an RSS total before acting on it.
+    static qint64 proportionalSetKb(const TreeSample &tree, pid_t root);
+    // The pid in the innermost PID namespace (the last NSpid entry), or -1.
+    static pid_t innermostPid(pid_t pid);
     // True while some live process other than a zombie has this pid.
     static bool isAlive(pid_t pid);
 };

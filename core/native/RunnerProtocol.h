@@ -15,7 +15,9 @@ namespace pysandbox {
 namespace runner {
 
 constexpr int kProtocolVersion = 1;
-constexpr qint64 kMaxFrameBytes = 64LL * 1024 * 1024;
+// The runner caps a result at 8 MB and each display at 4 MB; a bigger frame was not written by
+// the runner (the snippet can reach fd 4) and is refused before the host parses it.
+constexpr qint64 kMaxFrameBytes = 32LL * 1024 * 1024;
 inline constexpr auto kSnippetFilename = "<snippet>";
 
 struct Limits

@@ -24,8 +24,9 @@ bool removeScratchTree(const QString &path)
     if (path.isEmpty() || !QDir(path).exists())
         return true;
     const QByteArray native = QFile::encodeName(path);
-    // Each pass opens up one more level of directories that were unreadable before.
-    for (int pass = 0; pass < 8; ++pass) {
+    // Each pass opens up one more level of directories that were unreadable before; the
+    // snippet can nest them as deep as its file-size and inode budget allows.
+    for (int pass = 0; pass < 256; ++pass) {
         ::chmod(native.constData(), S_IRWXU);
         ::nftw(native.constData(), makeOwnerAccessible, 32, FTW_PHYS | FTW_MOUNT);
         if (QDir(path).removeRecursively())

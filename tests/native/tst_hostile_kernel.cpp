@@ -232,6 +232,10 @@ void TestHostileKernel::deniedCalls_data()
                        {QStringLiteral("packet"), eperm}, {QStringLiteral("inet_raw_icmp"), eperm},
                        {QStringLiteral("inet6_raw"), eperm}, {QStringLiteral("inet_packet"), eperm},
                        {QStringLiteral("vsock"), eperm}, {QStringLiteral("inet_tcp"), QStringLiteral("created")}};
+    QTest::newRow("socket families with bit 32 set")
+        << QStringLiteral("socket_high_bits") << QJsonObject{}
+        << QJsonObject{{QStringLiteral("vsock_high_bit"), eperm}, {QStringLiteral("netlink_high_bit"), eperm},
+                       {QStringLiteral("packet_high_bit"), eperm}};
 }
 
 void TestHostileKernel::deniedCalls()

@@ -47,15 +47,20 @@ QStringList bubblewrapArguments(const BubblewrapPlan &plan)
     for (const QString &file : sandboxEtcFiles())
         if (keep("mount-namespace")) // else the host's / already has them
             args << QStringLiteral("--ro-bind-try") << file << file;
-    for (const QString &path : plan.readOnlyPaths)
-        if (!path.startsWith(QLatin1String("/usr/")) && path != QLatin1String("/usr"))
-            args << QStringLiteral("--ro-bind") << path << path;
     args << QStringLiteral("--proc") << QStringLiteral("/proc") << QStringLiteral("--dev") << QStringLiteral("/dev");
     const QString size = QString::number(std::max<qint64>(plan.scratchBytes, 1 << 20));
+    // bwrap's /dev is an unbounded tmpfs: bound /dev/shm like the scratch space, and make
+    // the rest read-only (device nodes still work), or it would be RAM without a limit.
+    args << QStringLiteral("--perms") << QStringLiteral("1777") << QStringLiteral("--size") << size
+         << QStringLiteral("--tmpfs") << QStringLiteral("/dev/shm") << QStringLiteral("--remount-ro") << QStringLiteral("/dev");
     args << QStringLiteral("--perms") << QStringLiteral("1777") << QStringLiteral("--size") << size
          << QStringLiteral("--tmpfs") << QLatin1String(sandboxpaths::kTmp);
     args << QStringLiteral("--perms") << QStringLiteral("0700") << QStringLiteral("--size") << size
          << QStringLiteral("--tmpfs") << QLatin1String(sandboxpaths::kWork);
+    // After the tmpfs mounts, so that an interpreter kept under /tmp stays visible.
+    for (const QString &path : plan.readOnlyPaths)
+        if (!path.startsWith(QLatin1String("/usr/")) && path != QLatin1String("/usr"))
+            args << QStringLiteral("--ro-bind") << path << path;
     if (!plan.readOnlyFiles.isEmpty()) {
         args << QStringLiteral("--dir") << QLatin1String(sandboxpaths::kFiles);
         for (const auto &[host, inside] : plan.readOnlyFiles)

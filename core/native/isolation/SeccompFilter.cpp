@@ -47,7 +47,7 @@ constexpr unsigned long kNamespaceFlags[] = {
 // Socket families a snippet may create (all others fail). In the empty network namespace
 // AF_INET/AF_INET6 sockets exist but reach nothing.
 constexpr int kAllowedFamilies[] = {AF_UNIX, AF_INET, AF_INET6};
-constexpr int kLargestFamily = 45; // AF_MAX on current kernels
+constexpr int kLargestFamily = 63; // beyond AF_MAX (46 today), for families kernels add later
 
 class Builder
 {
@@ -138,8 +138,9 @@ SeccompFilter SeccompFilter::build()
 
     for (int family = 0; family <= kLargestFamily; ++family) {
         if (std::find(std::begin(kAllowedFamilies), std::end(kAllowedFamilies), family) == std::end(kAllowedFamilies)) {
-            builder.rule(deny, "socket", SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
-            builder.rule(deny, "socketpair", SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+            // The kernel reads an int: compare the low 32 bits, or bit 32 set would slip past.
+            builder.rule(deny, "socket", SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, static_cast<scmp_datum_t>(family)));
+            builder.rule(deny, "socketpair", SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, static_cast<scmp_datum_t>(family)));
         }
     }
     builder.rule(deny, "socket", SCMP_A1(SCMP_CMP_MASKED_EQ, 0xfUL, static_cast<scmp_datum_t>(SOCK_RAW)));
