@@ -45,9 +45,10 @@ install_missing_packages() {
 
 build() {
     local preset=$1
-    log "configure + build ($preset)"
+    shift
+    log "configure + build ($preset${*:+: $*})"
     cmake --preset "$preset" >/dev/null
-    cmake --build --preset "$preset"
+    cmake --build --preset "$preset" ${*:+--target "$@"}
 }
 
 run_tests() {
@@ -64,7 +65,7 @@ case "$cmd" in
         ;;
     run)
         install_missing_packages
-        build dev
+        build dev pysandbox
         if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
             log "no display found: starting the app inside a virtual X server (xvfb-run)"
             exec xvfb-run -a build/dev/app/pysandbox "$@"
@@ -73,7 +74,7 @@ case "$cmd" in
         ;;
     cli)
         install_missing_packages
-        build dev
+        build dev pysandbox-cli
         exec build/dev/app/pysandbox-cli "$@"
         ;;
     test)
