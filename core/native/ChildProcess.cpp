@@ -171,10 +171,19 @@ ChildProcess::~ChildProcess()
 bool ChildProcess::start(const LaunchSpec &spec, QString *error)
 {
     Q_ASSERT(m_pid < 0);
-    int out[2], err[2], req[2], res[2], failPipe[2];
+    for (const auto &[childFd, parentFd] : spec.extraFds) {
+        if (childFd <= kResultFd || childFd >= kTempFdBase) {
+            *error = tr("internal error: child fd %1 is reserved or too large").arg(childFd);
+            return false;
+        }
+    }
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, req[2] = {-1, -1}, res[2] = {-1, -1}, failPipe[2] = {-1, -1};
     int devNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devNull < 0 || !makePipe(out) || !makePipe(err) || !makePipe(req) || !makePipe(res) || !makePipe(failPipe)) {
         *error = tr("could not create pipes: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        for (int fd : {devNull, out[0], out[1], err[0], err[1], req[0], req[1], res[0], res[1], failPipe[0], failPipe[1]})
+            if (fd >= 0)
+                ::close(fd);
         return false;
     }
 
@@ -195,15 +204,8 @@ bool ChildProcess::start(const LaunchSpec &spec, QString *error)
         envp.push_back(var.data());
     envp.push_back(nullptr);
     std::vector<std::pair<int, int>> fdMap{{0, devNull}, {1, out[1]}, {2, err[1]}, {kRequestFd, req[0]}, {kResultFd, res[1]}};
-    for (const auto &[childFd, parentFd] : spec.extraFds) {
-        if (childFd <= kResultFd || childFd >= kTempFdBase) {
-            *error = tr("internal error: child fd %1 is reserved or too large").arg(childFd);
-            for (int fd : {devNull, out[0], out[1], err[0], err[1], req[0], req[1], res[0], res[1], failPipe[0], failPipe[1]})
-                ::close(fd);
-            return false;
-        }
+    for (const auto &[childFd, parentFd] : spec.extraFds)
         fdMap.emplace_back(childFd, parentFd);
-    }
     const std::vector<ResourceLimitSpec> limits(spec.limits.cbegin(), spec.limits.cend());
     const pid_t parent = ::getpid();
     std::vector<int> temps(fdMap.size(), -1);

@@ -19,25 +19,32 @@ namespace {
 const long kTicksPerSecond = ::sysconf(_SC_CLK_TCK);
 const long kPageKb = ::sysconf(_SC_PAGESIZE) / 1024;
 
-bool readStat(pid_t pid, ProcessSample *out)
+// Reads the start of /proc/<pid>/<name> into buffer as a NUL-terminated string. Every file
+// read here is small; one read() returns what the kernel formatted.
+bool readProcFile(pid_t pid, const char *name, char *buffer, size_t size)
 {
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    std::snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    char buffer[1024];
-    const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
+    const ssize_t got = ::read(fd, buffer, size - 1);
     ::close(fd);
     if (got <= 0)
         return false;
     buffer[got] = '\0';
+    return true;
+}
+
+bool readStat(pid_t pid, ProcessSample *out)
+{
+    char buffer[1024];
+    if (!readProcFile(pid, "stat", buffer, sizeof buffer))
+        return false;
     // The command name may contain spaces and parentheses: fields start after the last ')'.
     char *cursor = std::strrchr(buffer, ')');
-    char *open = std::strchr(buffer, '(');
-    if (!cursor || !open || open > cursor || cursor[1] == '\0')
+    if (!cursor || cursor[1] == '\0')
         return false;
-    out->command = QByteArray(open + 1, cursor - open - 1);
     cursor += 2;
     out->pid = pid;
     out->state = *cursor;
@@ -153,17 +160,9 @@ qint64 ProcessTree::proportionalSetKb(const TreeSample &tree, pid_t root)
     for (const ProcessSample &process : tree.descendants)
         pids.append(process.pid);
     for (pid_t pid : pids) {
-        char path[64];
-        std::snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
-        const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
         char buffer[2048];
-        const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
-        ::close(fd);
-        if (got <= 0)
+        if (!readProcFile(pid, "smaps_rollup", buffer, sizeof buffer))
             continue;
-        buffer[got] = '\0';
         if (const char *pss = std::strstr(buffer, "\nPss:"))
             total += std::strtoll(pss + 5, nullptr, 10);
     }
@@ -172,17 +171,9 @@ qint64 ProcessTree::proportionalSetKb(const TreeSample &tree, pid_t root)
 
 pid_t ProcessTree::innermostPid(pid_t pid)
 {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/status", pid);
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
     char buffer[4096];
-    const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
-    ::close(fd);
-    if (got <= 0)
+    if (!readProcFile(pid, "status", buffer, sizeof buffer))
         return -1;
-    buffer[got] = '\0';
     const char *line = std::strstr(buffer, "\nNSpid:");
     if (!line)
         return -1;
@@ -197,12 +188,6 @@ pid_t ProcessTree::innermostPid(pid_t pid)
         cursor = next;
     }
     return last;
-}
-
-bool ProcessTree::isAlive(pid_t pid)
-{
-    ProcessSample sample;
-    return readStat(pid, &sample) && sample.state != 'Z' && sample.state != 'X';
 }
 
 } // namespace pysandbox

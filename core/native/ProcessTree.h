@@ -1,6 +1,5 @@
 #pragma once
 
-#include <QByteArray>
 #include <QHash>
 #include <QList>
 
@@ -16,7 +15,6 @@ struct ProcessSample
     qint64 cpuMs = 0;   // user + system of the process itself
     qint64 rssKb = 0;
     quint64 startTicks = 0; // with pid, identifies one process across pid reuse
-    QByteArray command;     // the kernel's comm (at most 15 bytes)
 };
 
 struct TreeSample
@@ -48,8 +46,6 @@ public:
     static qint64 proportionalSetKb(const TreeSample &tree, pid_t root);
     // The pid in the innermost PID namespace (the last NSpid entry), or -1.
     static pid_t innermostPid(pid_t pid);
-    // True while some live process other than a zombie has this pid.
-    static bool isAlive(pid_t pid);
 };
 
 } // namespace pysandbox

@@ -46,10 +46,8 @@ void TestHostileKernel::initTestCase()
 {
     if (!testsRunSandboxed())
         QSKIP("the hostile corpus is about the sandbox; PYSANDBOX_TEST_ISOLATION=off runs none");
-    QVERIFY2(QFileInfo(hostileSnippetPath(QStringLiteral("network"))).isReadable(), qPrintable(hostileDir()));
-    const RunCapture warmUp = m_sandbox.warmUp(); // the engine works and is sandboxed
-    QCOMPARE(statusName(warmUp.envelope.status), QStringLiteral("ok"));
-    QCOMPARE(warmUp.envelope.engine.securityLevel, QStringLiteral("namespaces+seccomp"));
+    const QString notReady = m_sandbox.warmUp(); // the engine works and is sandboxed
+    QVERIFY2(notReady.isEmpty(), qPrintable(notReady));
 }
 
 // ---------------------------------------------------------------- exhausting the machine

@@ -57,14 +57,10 @@ void TestHostileLayers::initTestCase()
 {
     if (!testsRunSandboxed())
         QSKIP("the hostile corpus is about the sandbox; PYSANDBOX_TEST_ISOLATION=off runs none");
-    QVERIFY2(QFileInfo(hostileSnippetPath(QStringLiteral("network"))).isReadable(), qPrintable(hostileDir()));
-    QVERIFY2(m_places.create(), "could not create the canary directories and the fake private key");
-    QVERIFY2(m_listener.listen(), "no 127.0.0.1 listener that accepts connections");
-    QVERIFY2(m_abstract.listen(), "no abstract unix socket that accepts connections");
-    QVERIFY2(m_shm.create(), "could not create a SysV shared-memory segment");
-    const RunCapture warmUp = m_sandbox.warmUp(); // the engine works and is sandboxed
-    QCOMPARE(statusName(warmUp.envelope.status), QStringLiteral("ok"));
-    QCOMPARE(warmUp.envelope.engine.securityLevel, QStringLiteral("namespaces+seccomp"));
+    const QString noTargets = createHostTargets(m_places, m_listener, m_abstract, m_shm);
+    QVERIFY2(noTargets.isEmpty(), qPrintable(noTargets));
+    const QString notReady = m_sandbox.warmUp(); // the engine works and is sandboxed
+    QVERIFY2(notReady.isEmpty(), qPrintable(notReady));
 }
 
 void TestHostileLayers::cleanupTestCase()

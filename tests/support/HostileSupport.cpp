@@ -1,5 +1,7 @@
 #include "HostileSupport.h"
 
+#include <QFileInfo>
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -130,9 +132,30 @@ NativeEngine &HostileSandbox::engine(const QStringList &removedLayers)
     return *slot;
 }
 
-RunCapture HostileSandbox::warmUp()
+QString HostileSandbox::warmUp()
 {
-    return runCode(engine({}), QStringLiteral("result = 1"));
+    if (!QFileInfo(hostileSnippetPath(QStringLiteral("network"))).isReadable())
+        return QStringLiteral("the hostile snippets are not readable in %1").arg(hostileDir());
+    const RunCapture run = runCode(engine({}), QStringLiteral("result = 1"));
+    if (statusName(run.envelope.status) != QLatin1String("ok"))
+        return QStringLiteral("the first run ended %1: %2").arg(statusName(run.envelope.status), run.envelope.statusDetail);
+    if (run.envelope.engine.securityLevel != QLatin1String("namespaces+seccomp"))
+        return QStringLiteral("the first run was not fully sandboxed: %1").arg(run.envelope.engine.securityLevel);
+    return {};
+}
+
+QString createHostTargets(HostPlaces &places, HostTcpListener &listener, HostAbstractListener &abstract,
+                          HostSharedMemory &shm)
+{
+    if (!places.create())
+        return QStringLiteral("could not create the canary directories and the fake private key");
+    if (!listener.listen())
+        return QStringLiteral("no 127.0.0.1 listener that accepts connections");
+    if (!abstract.listen())
+        return QStringLiteral("no abstract unix socket that accepts connections");
+    if (!shm.create())
+        return QStringLiteral("could not create a SysV shared-memory segment");
+    return {};
 }
 
 Hostile HostileSandbox::attack(const QString &snippet, const QJsonObject &inputs, const ExecutionOptions &options,

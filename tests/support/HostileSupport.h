@@ -74,9 +74,10 @@ class HostileSandbox
 {
 public:
     NativeEngine &engine(const QStringList &removedLayers = {});
-    // A first run, after which the engine has set up what it caches (threads, the probe),
-    // so that fd counts around later runs compare like with like.
-    RunCapture warmUp();
+    // Why the corpus cannot run here (its snippets are unreadable, or a first run is not ok
+    // and fully sandboxed), or empty. That first run also lets the engine set up what it
+    // caches (threads, the probe), so that fd counts around later runs compare like with like.
+    QString warmUp();
     // Runs tests/hostile/<snippet>.py; `problem` is set when it did not finish, the engine
     // failed, or the host's open fds changed across the run.
     Hostile attack(const QString &snippet, const QJsonObject &inputs = {}, const ExecutionOptions &options = {},
@@ -154,5 +155,9 @@ private:
     int m_key = 0;
     int m_id = -1;
 };
+
+// Creates the host targets the suites attack; returns what failed, or empty.
+QString createHostTargets(HostPlaces &places, HostTcpListener &listener, HostAbstractListener &abstract,
+                          HostSharedMemory &shm);
 
 } // namespace pysandbox::test
