@@ -1,6 +1,7 @@
-# Disk filling, bounded at `max_bytes` per directory: fill the working directory and the
-# temp directory with many files (a full filesystem: ENOSPC), then write one big file (a
-# file-size limit: EFBIG). Everything written is deleted again.
+# Disk filling, bounded at `max_bytes` per directory: fill the working directory, the
+# temp directory and /dev/shm with many files (a full filesystem: ENOSPC), try /dev itself
+# (read-only: EROFS), then write one big file (a file-size limit: EFBIG). Everything written
+# is deleted again.
 import errno
 import os
 import tempfile
@@ -40,6 +41,8 @@ limit = inputs["max_bytes"]
 result = {
     "work_many_files": fill(os.getcwd(), 4 << 20, limit),
     "tmp_many_files": fill(tempfile.gettempdir(), 4 << 20, limit),
+    "shm_many_files": fill("/dev/shm", 4 << 20, limit),
+    "dev_many_files": fill("/dev", 4 << 20, limit),
     "work_one_file": fill(os.getcwd(), limit, limit),
     "tmp_path": tempfile.gettempdir(),
 }
