@@ -19,6 +19,7 @@ private Q_SLOTS:
     void nonUtf8BytesAreKeptExactly();
     void terminalEscapesArePassedAsData();
     void fakeEnvelopeOnStdoutIsJustOutput();
+    void forgedOversizedResultFrameIsRefused();
     void childProcessOutputIsCaptured();
     void stdinIsEmpty();
 
@@ -112,6 +113,17 @@ void TestNativeIo::fakeEnvelopeOnStdoutIsJustOutput()
     QCOMPARE(run.envelope.status, RunStatus::Ok);
     QCOMPARE(run.envelope.result.toString(), QStringLiteral("real"));
     QVERIFY(run.envelope.stdoutStream.bytes.contains("forged"));
+}
+
+void TestNativeIo::forgedOversizedResultFrameIsRefused()
+{
+    // The snippet can reach the result fd itself; a frame the runner could not have written
+    // (it caps results far lower) is refused before the host reads or parses it.
+    const RunCapture run = runCode(*m_engine, QStringLiteral(
+        "import os, struct\nos.write(4, struct.pack('>Q', 40 << 20) + b'{' * 65536)\nresult = 1\n"));
+    QCOMPARE(run.envelope.status, RunStatus::EngineError);
+    QVERIFY2(run.envelope.statusDetail.contains(QStringLiteral("32 MB")), qPrintable(run.envelope.statusDetail));
+    QVERIFY(!run.envelope.hasResult);
 }
 
 void TestNativeIo::childProcessOutputIsCaptured()
