@@ -158,8 +158,10 @@ ChildProcess::~ChildProcess()
 {
     if (isRunning()) {
         killGroup();
-        ::waitpid(m_pid, nullptr, 0); // immediate after SIGKILL; leaves no zombie behind
+        if (m_zygotePid < 0)
+            ::waitpid(m_pid, nullptr, 0); // immediate after SIGKILL; leaves no zombie behind
     }
+    closePipe(m_status);
     closePipe(m_stdout);
     closePipe(m_stderr);
     closePipe(m_result);
@@ -244,20 +246,7 @@ bool ChildProcess::start(const LaunchSpec &spec, QString *error)
     }
 
     m_pid = pid;
-    auto watch = [this](Pipe &pipe, int fd, QSocketNotifier::Type type) {
-        setNonBlocking(fd);
-        pipe.fd = fd;
-        pipe.notifier = new QSocketNotifier(fd, type, this);
-    };
-    watch(m_stdout, out[0], QSocketNotifier::Read);
-    watch(m_stderr, err[0], QSocketNotifier::Read);
-    watch(m_result, res[0], QSocketNotifier::Read);
-    watch(m_request, req[1], QSocketNotifier::Write);
-    m_request.notifier->setEnabled(false);
-    connect(m_stdout.notifier, &QSocketNotifier::activated, this, [this] { readChannel(Channel::Stdout, false); });
-    connect(m_stderr.notifier, &QSocketNotifier::activated, this, [this] { readChannel(Channel::Stderr, false); });
-    connect(m_result.notifier, &QSocketNotifier::activated, this, [this] { readChannel(Channel::Result, false); });
-    connect(m_request.notifier, &QSocketNotifier::activated, this, &ChildProcess::flushRequest);
+    watchPipes(out[0], err[0], req[1], res[0]);
 
 #ifdef SYS_pidfd_open
     m_pidFd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -274,6 +263,24 @@ bool ChildProcess::start(const LaunchSpec &spec, QString *error)
         m_reapPoll->start();
     }
     return true;
+}
+
+void ChildProcess::watchPipes(int out, int err, int req, int res)
+{
+    auto watch = [this](Pipe &pipe, int fd, QSocketNotifier::Type type) {
+        setNonBlocking(fd);
+        pipe.fd = fd;
+        pipe.notifier = new QSocketNotifier(fd, type, this);
+    };
+    watch(m_stdout, out, QSocketNotifier::Read);
+    watch(m_stderr, err, QSocketNotifier::Read);
+    watch(m_result, res, QSocketNotifier::Read);
+    watch(m_request, req, QSocketNotifier::Write);
+    m_request.notifier->setEnabled(false);
+    connect(m_stdout.notifier, &QSocketNotifier::activated, this, [this] { readChannel(Channel::Stdout, false); });
+    connect(m_stderr.notifier, &QSocketNotifier::activated, this, [this] { readChannel(Channel::Stderr, false); });
+    connect(m_result.notifier, &QSocketNotifier::activated, this, [this] { readChannel(Channel::Result, false); });
+    connect(m_request.notifier, &QSocketNotifier::activated, this, &ChildProcess::flushRequest);
 }
 
 void ChildProcess::writeRequest(const QByteArray &bytes)
@@ -329,6 +336,10 @@ void ChildProcess::readChannel(Channel channel, bool drain)
     Pipe &pipe = pipeFor(channel);
     if (pipe.fd < 0)
         return;
+    // A warm child says "started" before it can write anything else: take that first, so
+    // that whoever reads this output already knows the child's pid.
+    if (m_zygotePid > 0 && m_pid < 0)
+        readStatus();
     QByteArray buffer(kReadChunk, Qt::Uninitialized);
     do {
         const ssize_t got = ::read(pipe.fd, buffer.data(), static_cast<size_t>(buffer.size()));
@@ -353,7 +364,7 @@ void ChildProcess::stopReading(Channel channel)
 
 void ChildProcess::sendSignal(int signal)
 {
-    if (isRunning())
+    if (isRunning() && m_pid > 0)
         ::kill(m_pid, signal);
 }
 
@@ -363,11 +374,13 @@ void ChildProcess::killGroup()
     // id cannot be handed to a new process while it does.
     if (m_pid > 0)
         ::kill(-m_pid, SIGKILL);
+    else if (m_zygotePid > 0)
+        m_killWhenStarted = true; // the zygote has not said which process it forked yet
 }
 
 void ChildProcess::reap()
 {
-    if (m_exited)
+    if (m_exited || m_zygotePid > 0)
         return;
     int status = 0;
     struct rusage usage {};
@@ -383,19 +396,29 @@ void ChildProcess::reap()
     if (m_reapPoll)
         m_reapPoll->stop();
 
+    ChildExit exit = ChildExit::fromWaitStatus(status);
+    exit.userCpuUs = usage.ru_utime.tv_sec * 1'000'000LL + usage.ru_utime.tv_usec;
+    exit.systemCpuUs = usage.ru_stime.tv_sec * 1'000'000LL + usage.ru_stime.tv_usec;
+    exit.maxRssKb = usage.ru_maxrss;
+    finishExit(exit);
+}
+
+ChildExit ChildExit::fromWaitStatus(int status)
+{
+    ChildExit exit;
+    exit.signaled = WIFSIGNALED(status);
+    exit.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    exit.signal = exit.signaled ? WTERMSIG(status) : 0;
+    return exit;
+}
+
+void ChildProcess::finishExit(const ChildExit &exit)
+{
     // Whatever the child wrote before it died is already in the pipes: take it now rather
     // than waiting for EOF, which a leftover grandchild holding the pipe could delay forever.
     readChannel(Channel::Result, true);
     readChannel(Channel::Stdout, true);
     readChannel(Channel::Stderr, true);
-
-    ChildExit exit;
-    exit.signaled = WIFSIGNALED(status);
-    exit.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    exit.signal = exit.signaled ? WTERMSIG(status) : 0;
-    exit.userCpuUs = usage.ru_utime.tv_sec * 1'000'000LL + usage.ru_utime.tv_usec;
-    exit.systemCpuUs = usage.ru_stime.tv_sec * 1'000'000LL + usage.ru_stime.tv_usec;
-    exit.maxRssKb = usage.ru_maxrss;
     Q_EMIT exited(exit);
 }
 

@@ -42,6 +42,9 @@ struct ChildExit
     qint64 userCpuUs = 0;
     qint64 systemCpuUs = 0;
     qint64 maxRssKb = 0;
+    bool supervisorLost = false; // warm: the zygote died before it could report this exit
+
+    static ChildExit fromWaitStatus(int status);
 };
 
 // One child process with exactly the fds it is meant to have: stdout, stderr, a request
@@ -63,8 +66,17 @@ public:
     Q_DISABLE_COPY_MOVE(ChildProcess)
 
     bool start(const LaunchSpec &spec, QString *error);
+    // Instead of forking: hands the child's ends of the pipes and a status socket to a warm
+    // zygote (ChildProcessWarm.cpp). The zygote's child reports its pid (the kernel vouches
+    // for it) and the zygote its exit; `header` carries the run's limits.
+    bool startInZygote(int controlFd, pid_t zygotePid, const QByteArray &header, QString *error);
+    // -1 until a warm child has reported in.
     pid_t pid() const { return m_pid; }
-    bool isRunning() const { return m_pid > 0 && !m_exited; }
+    bool isRunning() const { return !m_exited && (m_pid > 0 || m_zygotePid > 0); }
+    bool isWarm() const { return m_zygotePid > 0; }
+    // What the warm child reported before any user code ran.
+    int warmLandlockAbi() const { return m_warmLandlockAbi; }
+    const QString &warmSetupError() const { return m_setupError; }
 
     // Queues bytes for the request pipe; written as the child reads them.
     void writeRequest(const QByteArray &bytes);
@@ -87,6 +99,9 @@ private:
         QSocketNotifier *notifier = nullptr;
     };
 
+    void watchPipes(int out, int err, int req, int res);
+    void readStatus();
+    void finishExit(const ChildExit &exit);
     void readChannel(Channel channel, bool drain);
     void flushRequest();
     void reap();
@@ -104,6 +119,12 @@ private:
     int m_pidFd = -1;
     QSocketNotifier *m_pidNotifier = nullptr;
     QTimer *m_reapPoll = nullptr;
+    // Warm children only.
+    pid_t m_zygotePid = -1;
+    Pipe m_status;
+    bool m_killWhenStarted = false;
+    int m_warmLandlockAbi = 0;
+    QString m_setupError;
 };
 
 } // namespace pysandbox

@@ -1,6 +1,7 @@
 #include "NativeEngine.h"
 
 #include "NativeRun.h"
+#include "WarmPool.h"
 #include "isolation/IsolationVerifier.h"
 
 #include <QCoreApplication>
@@ -13,15 +14,25 @@ namespace pysandbox {
 
 namespace {
 
-QString loadRunnerSource()
+const QString &runnerSource()
 {
-    QFile file(QStringLiteral(":/pysandbox/runner/pysandbox_runner.py"));
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return QString::fromUtf8(file.readAll());
+    static const QString source = [] {
+        QFile file(QStringLiteral(":/pysandbox/runner/pysandbox_runner.py"));
+        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+    }();
+    return source;
 }
 
 } // namespace
+
+QStringList NativeEngineConfig::defaultPreload()
+{
+    // What the runner imports while reporting, then the analysts' usual libraries (skipped
+    // quietly where they are not installed; matplotlib with the Agg backend).
+    return {QStringLiteral("json"), QStringLiteral("io"), QStringLiteral("binascii"), QStringLiteral("keyword"),
+            QStringLiteral("traceback"), QStringLiteral("numpy"), QStringLiteral("pandas"),
+            QStringLiteral("matplotlib.pyplot")};
+}
 
 NativeEngine::NativeEngine(NativeEngineConfig config, QObject *parent)
     : Engine(parent)
@@ -33,6 +44,55 @@ void NativeEngine::setConfig(const NativeEngineConfig &config)
 {
     m_config = config;
     m_environmentRequested = false; // interpreter and isolation are found again
+    // Any change may touch what the pool was built for (interpreter, preload, isolation):
+    // its running children keep their sandbox until they finish.
+    delete m_pool;
+}
+
+WarmPool *NativeEngine::warmPool(const NativeEnvironment &environment, QString *whyCold)
+{
+    whyCold->clear();
+    if (!m_config.warmPool)
+        return nullptr;
+    if (!m_config.useIsolation || !environment.isolation.isolationAvailable())
+        *whyCold = tr("warm starts need the sandbox");
+    else if (environment.isolation.landlockAbi < 6)
+        *whyCold = tr("warm starts need Landlock ABI 6 (Linux 6.12) to keep concurrent runs apart; this kernel has %1")
+                       .arg(environment.isolation.landlockAbi);
+    else if (!environment.python.hasFork)
+        *whyCold = tr("this interpreter cannot fork");
+    if (!whyCold->isEmpty())
+        return nullptr;
+    WarmPoolSettings settings{environment.python, environment.isolation.bubblewrap, m_config.preload,
+                              m_config.extraReadOnlyPaths, m_config.removedLayersForTesting};
+    if (m_pool && !m_pool->settings().sameAs(settings))
+        delete m_pool;
+    if (!m_pool) {
+        m_pool = new WarmPool(std::move(settings), runnerSource(), this);
+        m_pool->start();
+    }
+    if (m_pool->state() == WarmPool::State::Failed) {
+        *whyCold = m_pool->problem();
+        return nullptr;
+    }
+    return m_pool;
+}
+
+WarmPool *NativeEngine::currentWarmPool() const
+{
+    return m_pool;
+}
+
+void NativeEngine::prepareWarmPool()
+{
+    if (!m_config.warmPool)
+        return;
+    QPointer<NativeEngine> self(this);
+    environment().then(this, [self](const NativeEnvironment &environment) {
+        QString ignored;
+        if (self)
+            self->warmPool(environment, &ignored);
+    });
 }
 
 QFuture<NativeEnvironment> NativeEngine::environment()
@@ -105,8 +165,15 @@ QFuture<EngineStatus> NativeEngine::probe()
 
 ExecutionRun *NativeEngine::start(const ExecutionRequest &request, QObject *parent)
 {
-    static const QString runnerSource = loadRunnerSource();
-    auto *run = new NativeRun(request, m_config, environment(), runnerSource, parent);
+    QPointer<NativeEngine> self(this);
+    WarmPoolProvider pool = [self](const NativeEnvironment &environment, QString *whyCold) -> WarmPool * {
+        if (!self) {
+            *whyCold = tr("the engine was closed");
+            return nullptr;
+        }
+        return self->warmPool(environment, whyCold);
+    };
+    auto *run = new NativeRun(request, m_config, environment(), runnerSource(), std::move(pool), parent);
     run->begin();
     return run;
 }

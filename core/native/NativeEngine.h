@@ -6,6 +6,9 @@
 #include "execution/Engine.h"
 
 #include <QFuture>
+#include <QPointer>
+
+#include <functional>
 
 namespace pysandbox {
 
@@ -20,9 +23,20 @@ struct NativeEngineConfig
     int interruptGraceMs = 500;     // between SIGINT and SIGKILL on cancel
     int monitorIntervalMs = 25;     // how often the process tree is measured
     runner::Limits runnerLimits;
+    // Fork each run from one preloaded interpreter in the sandbox (docs/design/warm-pool.md).
+    bool warmPool = false;
+    QStringList preload = defaultPreload(); // modules the warm interpreter imports up front
+    int warmPoolMinAvailableMb = 256;       // below this much free memory runs start cold
+
+    static QStringList defaultPreload();
 };
 
 // Runs snippets in a local python3 child with per-run limits (docs/architecture.md).
+class WarmPool;
+
+// How a run asks its engine for the warm pool: nullptr, with the reason, when it starts cold.
+using WarmPoolProvider = std::function<WarmPool *(const NativeEnvironment &environment, QString *whyCold)>;
+
 class NativeEngine final : public Engine
 {
     Q_OBJECT
@@ -42,8 +56,16 @@ public:
     // Layers the host applies itself, with or without a sandbox.
     static QStringList hostLayers();
 
+    // The warm pool for the current configuration, created and started on first use;
+    // nullptr with *whyCold set when runs must start cold (empty when not asked for).
+    WarmPool *warmPool(const NativeEnvironment &environment, QString *whyCold);
+    // Starts the warm pool now (when configured) instead of at the first run.
+    void prepareWarmPool();
+    WarmPool *currentWarmPool() const;
+
 private:
     NativeEngineConfig m_config;
+    QPointer<WarmPool> m_pool;
     QFuture<NativeEnvironment> m_environment;
     bool m_environmentRequested = false;
 };

@@ -6,6 +6,9 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcessEnvironment>
 
 #include <cerrno>
@@ -21,6 +24,7 @@ namespace pysandbox {
 namespace {
 
 constexpr int kSeccompChildFd = 5;
+constexpr int kZygoteControlFd = 6;
 
 QStringList runnerArguments(const QString &runnerSource)
 {
@@ -107,11 +111,14 @@ LaunchSpec plainLaunch(const NativeLaunchInputs &inputs, const QString &scratchR
     return spec;
 }
 
-LaunchSpec sandboxedLaunch(const NativeLaunchInputs &inputs, const QString &bubblewrap, int seccompFd)
+namespace {
+
+LaunchSpec bubblewrapLaunch(const NativeLaunchInputs &inputs, const QString &bubblewrap, int seccompFd,
+                            const QStringList &programArguments)
 {
     BubblewrapPlan plan;
     plan.program = inputs.python.executable;
-    plan.programArguments = runnerArguments(inputs.runnerSource);
+    plan.programArguments = programArguments;
     plan.readOnlyPaths = interpreterPaths(inputs.python, inputs.extraReadOnlyPaths);
     for (const QString &file : inputs.options.workingFiles)
         plan.readOnlyFiles.append({QFileInfo(file).absoluteFilePath(),
@@ -140,6 +147,33 @@ LaunchSpec sandboxedLaunch(const NativeLaunchInputs &inputs, const QString &bubb
         spec.limits.removeIf([](const ResourceLimitSpec &limit) { return limit.resource == RLIMIT_NPROC; });
     if (seccompFd >= 0)
         spec.extraFds.append({kSeccompChildFd, seccompFd});
+    return spec;
+}
+
+} // namespace
+
+LaunchSpec sandboxedLaunch(const NativeLaunchInputs &inputs, const QString &bubblewrap, int seccompFd)
+{
+    return bubblewrapLaunch(inputs, bubblewrap, seccompFd, runnerArguments(inputs.runnerSource));
+}
+
+LaunchSpec zygoteLaunch(const NativeLaunchInputs &inputs, const QString &bubblewrap, int seccompFd, int controlFd,
+                        const QString &zygoteSource, const QStringList &preload)
+{
+    QStringList readOnly{QStringLiteral("/usr"), QStringLiteral("/etc"), QStringLiteral("/proc")};
+    readOnly += interpreterPaths(inputs.python, inputs.extraReadOnlyPaths);
+    const QByteArray &perRunFilter = SeccompFilter::warmRun().bpf;
+    const QJsonObject config{
+        {QStringLiteral("preload"), QJsonArray::fromStringList(preload)},
+        {QStringLiteral("read_only"), QJsonArray::fromStringList(readOnly)},
+        {QStringLiteral("seccomp"), QString::fromLatin1(perRunFilter.toHex())},
+        {QStringLiteral("skip"), QJsonArray::fromStringList(inputs.removedLayers)},
+    };
+    const QStringList arguments{QStringLiteral("-I"), QStringLiteral("-B"), QStringLiteral("-u"), QStringLiteral("-X"),
+                                QStringLiteral("utf8"), QStringLiteral("-c"), zygoteSource, QString::number(kZygoteControlFd),
+                                QString::fromUtf8(QJsonDocument(config).toJson(QJsonDocument::Compact)), inputs.runnerSource};
+    LaunchSpec spec = bubblewrapLaunch(inputs, bubblewrap, seccompFd, arguments);
+    spec.extraFds.append({kZygoteControlFd, controlFd});
     return spec;
 }
 

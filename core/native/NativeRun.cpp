@@ -1,12 +1,14 @@
 #include "NativeRun.h"
 
 #include "ProcessTree.h"
+#include "WarmPool.h"
 #include "util/ScratchDirectory.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -43,12 +45,13 @@ QJsonObject limitsJson(const ExecutionOptions &options)
 } // namespace
 
 NativeRun::NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<NativeEnvironment> environment,
-                     QString runnerSource, QObject *parent)
+                     QString runnerSource, WarmPoolProvider warmPool, QObject *parent)
     : ExecutionRun(parent)
     , m_request(std::move(request))
     , m_config(std::move(config))
     , m_environmentFuture(std::move(environment))
     , m_runnerSource(std::move(runnerSource))
+    , m_warmPool(std::move(warmPool))
 {
 }
 
@@ -111,7 +114,27 @@ void NativeRun::launch(const NativeEnvironment &environment)
                        "with resource limits only").arg(why));
     }
     QString error;
-    if (!checkWorkingFiles(&error) || !prepareScratch(!m_sandboxed, &error))
+    if (!checkWorkingFiles(&error))
+        return fail(error);
+    if (WarmPool *pool = chooseWarmPool(environment)) {
+        if (pool->state() == WarmPool::State::Starting) {
+            // Wait for the preload rather than pay for it in a cold start as well.
+            m_environment = environment;
+            m_waitingForPool = true;
+            connect(pool, &WarmPool::stateChanged, this, [this, pool] {
+                if (!m_waitingForPool)
+                    return;
+                m_waitingForPool = false;
+                pool->disconnect(this);
+                launch(m_environment);
+            });
+            return;
+        }
+        if (launchWarm(pool, &error))
+            return;
+        m_coldReason = error;
+    }
+    if (!prepareScratch(!m_sandboxed, &error))
         return fail(error);
 
     const NativeLaunchInputs inputs{m_request.options, m_python, m_runnerSource, m_config.extraReadOnlyPaths,
@@ -137,7 +160,54 @@ void NativeRun::launch(const NativeEnvironment &environment)
     if (!started)
         return fail(error);
     m_child->writeRequest(runner::encodeRequest(m_request, m_config.runnerLimits));
+    startTimers();
+}
 
+WarmPool *NativeRun::chooseWarmPool(const NativeEnvironment &environment)
+{
+    if (!m_sandboxed || !m_warmPool)
+        return nullptr;
+    WarmPool *pool = m_warmPool(environment, &m_coldReason);
+    if (pool && !m_request.options.workingFiles.isEmpty()) {
+        m_coldReason = tr("input files are bound into a sandbox of their own");
+        return nullptr;
+    }
+    if (pool && m_config.warmPoolMinAvailableMb > 0) {
+        const qint64 availableMb = ProcessTree::availableMemoryKb() / 1024;
+        if (availableMb >= 0 && availableMb < m_config.warmPoolMinAvailableMb) {
+            m_coldReason = tr("only %1 MB of memory is free (a warm start needs %2 MB)")
+                               .arg(availableMb).arg(m_config.warmPoolMinAvailableMb);
+            return nullptr;
+        }
+    }
+    return pool;
+}
+
+bool NativeRun::launchWarm(WarmPool *pool, QString *error)
+{
+    const ExecutionOptions &options = m_request.options;
+    const QJsonObject header{{QStringLiteral("limits"), QJsonObject{
+        {QStringLiteral("cpu_seconds"), options.cpuSeconds},
+        {QStringLiteral("memory_mb"), options.memoryMb},
+        {QStringLiteral("max_processes"), options.maxProcesses},
+        {QStringLiteral("max_file_size"), options.maxFileSizeBytes},
+    }}};
+    m_child = new ChildProcess(this);
+    connect(m_child, &ChildProcess::readyRead, this, &NativeRun::onChunk);
+    connect(m_child, &ChildProcess::exited, this, &NativeRun::onExit);
+    m_clock.start();
+    if (!pool->launch(m_child, QJsonDocument(header).toJson(QJsonDocument::Compact), error)) {
+        delete m_child;
+        m_child = nullptr;
+        return false;
+    }
+    m_child->writeRequest(runner::encodeRequest(m_request, m_config.runnerLimits, true));
+    startTimers();
+    return true;
+}
+
+void NativeRun::startTimers()
+{
     m_wallTimer = new QTimer(this);
     m_wallTimer->setSingleShot(true);
     m_wallTimer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
@@ -227,9 +297,12 @@ void NativeRun::onResultFrame()
     const pid_t runner = runnerPid(tree);
     if (m_sandboxed && !m_verified && runner > 0)
         verifyLayers(runner);
+    if (m_child->isWarm() && runner > 0)
+        m_peakRssKb = std::max(m_peakRssKb, ProcessTree::privateSetKb(tree, runner));
     // The snippet is done: nothing it started may outlive it, including daemons that
     // double-forked away from the runner to bubblewrap's init. Then let the runner leave.
-    if (m_sandboxed && runner > 0)
+    // (A warm run's orphans go to the zygote, which kills them.)
+    if (m_sandboxed && !m_child->isWarm() && runner > 0)
         for (const ProcessSample &process : tree.descendants)
             if (process.pid != runner && ProcessTree::innermostPid(process.pid) > 2)
                 ::kill(process.pid, SIGKILL);
@@ -245,7 +318,7 @@ void NativeRun::onResultFrame()
 
 void NativeRun::sampleTree()
 {
-    if (!m_child || !m_child->isRunning())
+    if (!m_child || !m_child->isRunning() || m_child->pid() <= 0)
         return;
     const TreeSample tree = ProcessTree::sample(m_child->pid());
     for (const ProcessSample &process : tree.descendants)
@@ -254,7 +327,8 @@ void NativeRun::sampleTree()
         if (const pid_t runner = runnerPid(tree); runner > 0)
             verifyLayers(runner);
     // bubblewrap's own two processes (outside and the namespace's init) are not the snippet's.
-    const int processes = std::max(1, tree.processes - (m_sandboxed ? 2 : 0));
+    const bool warm = m_child->isWarm();
+    const int processes = std::max(1, tree.processes - (m_sandboxed && !warm ? 2 : 0));
     m_peakProcesses = std::max(m_peakProcesses, processes);
     m_treeCpuMs = std::max(m_treeCpuMs, tree.cpuMs);
     const ExecutionOptions &options = m_request.options;
@@ -263,10 +337,17 @@ void NativeRun::sampleTree()
     // RSS counts a copy-on-write page once per process that maps it (a forked pool would
     // look many times its size): when several processes share pages and the total matters
     // (a new peak, or over the limit), PSS (shared pages split between their users) decides.
+    // A warm run shares the preload with its zygote: only its private pages are its own.
     const qint64 limitKb = static_cast<qint64>(options.memoryMb) * 1024;
     qint64 memoryKb = tree.rssKb;
-    if (tree.processes > 1 && (tree.rssKb > m_peakRssKb || (options.memoryMb > 0 && tree.rssKb > limitKb)))
+    const bool confirm = tree.rssKb > m_peakRawRssKb || (options.memoryMb > 0 && tree.rssKb > limitKb);
+    if (warm && confirm)
+        memoryKb = std::min(tree.rssKb, ProcessTree::privateSetKb(tree, m_child->pid()));
+    else if (warm)
+        memoryKb = m_peakRssKb;
+    else if (tree.processes > 1 && confirm)
         memoryKb = std::min(tree.rssKb, ProcessTree::proportionalSetKb(tree, m_child->pid()));
+    m_peakRawRssKb = std::max(m_peakRawRssKb, tree.rssKb);
     m_peakRssKb = std::max(m_peakRssKb, memoryKb);
     if (options.memoryMb > 0 && memoryKb > limitKb)
         stop(StopReason::Memory);
@@ -292,6 +373,10 @@ void NativeRun::cancel()
         return;
     if (m_stopReason == StopReason::None)
         m_stopReason = StopReason::Cancel;
+    if (m_waitingForPool) {
+        m_waitingForPool = false;
+        return launch(m_environment); // finishes as cancelled
+    }
     if (!m_child || !m_child->isRunning())
         return; // launch() sees the reason and finishes as cancelled
     // Interrupt first so the snippet gets a KeyboardInterrupt and can clean up; kill after a grace.
@@ -312,7 +397,7 @@ pid_t NativeRun::runnerPid(const TreeSample &tree) const
 {
     if (!m_child)
         return -1;
-    if (!m_sandboxed)
+    if (!m_sandboxed || m_child->isWarm())
         return m_child->isRunning() ? m_child->pid() : -1;
     // Inside the sandbox bubblewrap's init is pid 1 and the runner pid 2; a snippet can rename
     // itself but cannot change its pid.
@@ -325,6 +410,21 @@ pid_t NativeRun::runnerPid(const TreeSample &tree) const
 void NativeRun::verifyLayers(pid_t runner)
 {
     m_verified = verifySandboxLayers(runner);
+    if (!m_child->isWarm())
+        return;
+    // The per-run layers of a warm child: its stacked seccomp filter shows in /proc; Landlock
+    // does not, so it is the child's own report, made before any user code ran.
+    char status[4096];
+    const char *filters = ProcessTree::readProcFile(runner, "status", status, sizeof status)
+        ? std::strstr(status, "\nSeccomp_filters:") : nullptr;
+    if (filters && std::strtol(filters + 17, nullptr, 10) >= 2)
+        m_verified->active.append(QStringLiteral("per-run-seccomp"));
+    else
+        m_verified->unverified.append(QStringLiteral("per-run-seccomp"));
+    if (m_child->warmLandlockAbi() >= 6)
+        m_verified->active.append(QStringLiteral("landlock"));
+    else
+        m_verified->unverified.append(QStringLiteral("landlock"));
 }
 
 QStringList NativeRun::activeLayers() const
@@ -360,8 +460,10 @@ RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<run
     // SIGXCPU through bubblewrap): a CPU verdict needs the CPU time the host measured too.
     if (exit.signaled && (exit.signal == SIGXCPU || exit.signal == SIGKILL) && cpuLimitReached(exit))
         return RunStatus::CpuLimit;
-    if (exit.signaled && exit.signal == SIGXFSZ && options.maxFileSizeBytes > 0 && !m_sandboxed)
-        return RunStatus::FileSizeLimit; // a real signal (wait4 saw it), only the plain child's
+    if (exit.signaled && exit.signal == SIGXFSZ && options.maxFileSizeBytes > 0 && (!m_sandboxed || m_child->isWarm()))
+        return RunStatus::FileSizeLimit; // a real signal (wait4 saw it): not through bubblewrap
+    if (exit.supervisorLost || !m_child->warmSetupError().isEmpty())
+        return RunStatus::EngineError;
     if (!result)
         return m_frame.state() == runner::FrameReader::State::Complete ? RunStatus::EngineError : RunStatus::Error;
     if (!result->error)
@@ -383,7 +485,8 @@ void NativeRun::onExit(const ChildExit &reaped)
 {
     // bubblewrap reports a child killed by signal N as exit status 128 + N.
     ChildExit exit = reaped;
-    if (m_sandboxed && !exit.signaled && exit.exitCode > 128 && exit.exitCode < 128 + 65) {
+    const bool warm = m_child->isWarm();
+    if (m_sandboxed && !warm && !exit.signaled && exit.exitCode > 128 && exit.exitCode < 128 + 65) {
         exit.signaled = true;
         exit.signal = exit.exitCode - 128;
     }
@@ -430,9 +533,14 @@ void NativeRun::onExit(const ChildExit &reaped)
     }
     switch (envelope.status) {
     case RunStatus::EngineError:
-        envelope.statusDetail = m_stopReason == StopReason::ResultTooLarge
-            ? tr("the result was larger than %1 MB").arg(runner::kMaxFrameBytes >> 20)
-            : protocolError;
+        if (m_stopReason == StopReason::ResultTooLarge)
+            envelope.statusDetail = tr("the result was larger than %1 MB").arg(runner::kMaxFrameBytes >> 20);
+        else if (exit.supervisorLost)
+            envelope.statusDetail = tr("the warm interpreter stopped during the run; the next run gets a new one");
+        else if (!m_child->warmSetupError().isEmpty())
+            envelope.statusDetail = tr("the warm run could not lock itself down: %1").arg(m_child->warmSetupError());
+        else
+            envelope.statusDetail = protocolError;
         break;
     case RunStatus::Ok:
         break;
@@ -457,7 +565,8 @@ void NativeRun::onExit(const ChildExit &reaped)
     // to the limit, SIGXCPU shows the soft limit was reached.
     if (envelope.status == RunStatus::CpuLimit && exit.signaled && exit.signal == SIGXCPU)
         envelope.usage.cpuMs = std::max<qint64>(envelope.usage.cpuMs, m_request.options.cpuSeconds * 1000LL);
-    envelope.usage.peakMemoryKb = std::max(exit.maxRssKb, m_peakRssKb);
+    // A warm child's maxrss counts the preload it shares with the zygote.
+    envelope.usage.peakMemoryKb = warm ? m_peakRssKb : std::max(exit.maxRssKb, m_peakRssKb);
     envelope.usage.outputBytes = m_stdout.totalBytes + m_stderr.totalBytes;
     envelope.usage.peakProcesses = std::max(m_peakProcesses, 1);
     envelope.usage.limits = limitsJson(m_request.options);
@@ -465,18 +574,22 @@ void NativeRun::onExit(const ChildExit &reaped)
     envelope.engine.version = QStringLiteral(PYSANDBOX_VERSION);
     envelope.engine.interpreter = QStringLiteral("%1 (Python %2)").arg(m_python.executable, m_python.version);
     envelope.engine.isolation = activeLayers();
-    envelope.engine.startPath = QStringLiteral("cold");
+    envelope.engine.startPath = warm ? QStringLiteral("warm") : QStringLiteral("cold");
     if (!m_sandboxed) {
         envelope.engine.securityLevel = QStringLiteral("rlimits-only");
         envelope.engine.notes = {tr("no sandbox: the snippet could read your files and reach the network")};
     } else if (m_verified && m_verified->unverified.isEmpty()) {
-        envelope.engine.securityLevel = QStringLiteral("namespaces+seccomp");
+        envelope.engine.securityLevel = warm ? QStringLiteral("namespaces+seccomp+landlock") : QStringLiteral("namespaces+seccomp");
     } else {
-        envelope.engine.securityLevel = QStringLiteral("namespaces+seccomp (unverified)");
+        envelope.engine.securityLevel = (warm ? QStringLiteral("namespaces+seccomp+landlock") : QStringLiteral("namespaces+seccomp"))
+            + QStringLiteral(" (unverified)");
         envelope.engine.notes = {m_verified ? tr("these sandbox layers could not be confirmed for this run: %1")
                                                   .arg(m_verified->unverified.join(QStringLiteral(", ")))
                                             : tr("the run ended before its sandbox layers could be confirmed")};
     }
+
+    if (!m_coldReason.isEmpty() && !warm)
+        envelope.engine.notes.append(tr("cold start: %1").arg(m_coldReason));
 
     for (QTimer *timer : {m_wallTimer, m_monitorTimer, m_graceTimer})
         if (timer)

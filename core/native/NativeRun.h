@@ -22,7 +22,7 @@ class NativeRun final : public ExecutionRun
     Q_OBJECT
 public:
     NativeRun(ExecutionRequest request, NativeEngineConfig config, QFuture<NativeEnvironment> environment,
-              QString runnerSource, QObject *parent);
+              QString runnerSource, WarmPoolProvider warmPool, QObject *parent);
     ~NativeRun() override;
 
     void begin();
@@ -33,6 +33,10 @@ private:
     enum class StopReason { None, Cancel, Timeout, Output, Memory, Cpu, Processes, ResultTooLarge };
 
     void launch(const NativeEnvironment &environment);
+    // Whether this run waits for (or uses) the warm pool; sets m_coldReason otherwise.
+    WarmPool *chooseWarmPool(const NativeEnvironment &environment);
+    bool launchWarm(WarmPool *pool, QString *error);
+    void startTimers();
     bool prepareScratch(bool copyFiles, QString *error);
     bool checkWorkingFiles(QString *error) const;
     pid_t runnerPid(const TreeSample &tree) const;
@@ -52,8 +56,12 @@ private:
     QFuture<NativeEnvironment> m_environmentFuture;
     QFutureWatcher<NativeEnvironment> m_environmentWatcher;
     QString m_runnerSource;
+    WarmPoolProvider m_warmPool;
     PythonInterpreter m_python;
     bool m_sandboxed = false;
+    bool m_waitingForPool = false;
+    NativeEnvironment m_environment;
+    QString m_coldReason; // why a warm start was asked for but not used
     std::optional<VerifiedLayers> m_verified;
 
     std::unique_ptr<QTemporaryDir> m_scratch;
@@ -70,6 +78,7 @@ private:
     StopReason m_stopReason = StopReason::None;
     int m_peakProcesses = 0;
     qint64 m_peakRssKb = 0;
+    qint64 m_peakRawRssKb = 0; // RSS as sampled, before shared pages are discounted
     qint64 m_treeCpuMs = 0;
     QHash<pid_t, quint64> m_seenProcesses; // every descendant the monitor saw (pid → start time)
 };

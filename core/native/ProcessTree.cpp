@@ -19,27 +19,10 @@ namespace {
 const long kTicksPerSecond = ::sysconf(_SC_CLK_TCK);
 const long kPageKb = ::sysconf(_SC_PAGESIZE) / 1024;
 
-// Reads the start of /proc/<pid>/<name> into buffer as a NUL-terminated string. Every file
-// read here is small; one read() returns what the kernel formatted.
-bool readProcFile(pid_t pid, const char *name, char *buffer, size_t size)
-{
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    const ssize_t got = ::read(fd, buffer, size - 1);
-    ::close(fd);
-    if (got <= 0)
-        return false;
-    buffer[got] = '\0';
-    return true;
-}
-
 bool readStat(pid_t pid, ProcessSample *out)
 {
     char buffer[1024];
-    if (!readProcFile(pid, "stat", buffer, sizeof buffer))
+    if (!ProcessTree::readProcFile(pid, "stat", buffer, sizeof buffer))
         return false;
     // The command name may contain spaces and parentheses: fields start after the last ')'.
     char *cursor = std::strrchr(buffer, ')');
@@ -153,7 +136,38 @@ int ProcessTree::killRemembered(const QHash<pid_t, quint64> &remembered)
     return signalled;
 }
 
-qint64 ProcessTree::proportionalSetKb(const TreeSample &tree, pid_t root)
+// One read() returns what the kernel formatted: every file read here is small.
+bool ProcessTree::readProcFile(pid_t pid, const char *name, char *buffer, size_t size)
+{
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const ssize_t got = ::read(fd, buffer, size - 1);
+    ::close(fd);
+    if (got <= 0)
+        return false;
+    buffer[got] = '\0';
+    return true;
+}
+
+qint64 ProcessTree::availableMemoryKb()
+{
+    char buffer[4096];
+    const int fd = ::open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    const ssize_t got = ::read(fd, buffer, sizeof buffer - 1);
+    ::close(fd);
+    if (got <= 0)
+        return -1;
+    buffer[got] = '\0';
+    const char *line = std::strstr(buffer, "MemAvailable:");
+    return line ? std::strtoll(line + 13, nullptr, 10) : -1;
+}
+
+qint64 ProcessTree::rollupKb(const TreeSample &tree, pid_t root, std::initializer_list<const char *> fields)
 {
     qint64 total = 0;
     QList<pid_t> pids{root};
@@ -163,10 +177,21 @@ qint64 ProcessTree::proportionalSetKb(const TreeSample &tree, pid_t root)
         char buffer[2048];
         if (!readProcFile(pid, "smaps_rollup", buffer, sizeof buffer))
             continue;
-        if (const char *pss = std::strstr(buffer, "\nPss:"))
-            total += std::strtoll(pss + 5, nullptr, 10);
+        for (const char *field : fields)
+            if (const char *line = std::strstr(buffer, field))
+                total += std::strtoll(line + std::strlen(field), nullptr, 10);
     }
     return total;
+}
+
+qint64 ProcessTree::proportionalSetKb(const TreeSample &tree, pid_t root)
+{
+    return rollupKb(tree, root, {"\nPss:"});
+}
+
+qint64 ProcessTree::privateSetKb(const TreeSample &tree, pid_t root)
+{
+    return rollupKb(tree, root, {"\nPrivate_Clean:", "\nPrivate_Dirty:"});
 }
 
 pid_t ProcessTree::innermostPid(pid_t pid)

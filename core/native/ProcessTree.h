@@ -3,6 +3,8 @@
 #include <QHash>
 #include <QList>
 
+#include <initializer_list>
+
 #include <sys/types.h>
 
 namespace pysandbox {
@@ -44,8 +46,18 @@ public:
     // Sum of proportional set sizes (shared pages split between their users) of root and
     // its descendants: slower than RSS, so used to confirm an RSS total before acting on it.
     static qint64 proportionalSetKb(const TreeSample &tree, pid_t root);
+    // Pages only root and its descendants map (a forked warm run's own memory, without the
+    // preload it shares with its zygote).
+    static qint64 privateSetKb(const TreeSample &tree, pid_t root);
     // The pid in the innermost PID namespace (the last NSpid entry), or -1.
     static pid_t innermostPid(pid_t pid);
+    // Reads the start of /proc/<pid>/<name> into buffer as a NUL-terminated string.
+    static bool readProcFile(pid_t pid, const char *name, char *buffer, size_t size);
+    // MemAvailable from /proc/meminfo, or -1.
+    static qint64 availableMemoryKb();
+
+private:
+    static qint64 rollupKb(const TreeSample &tree, pid_t root, std::initializer_list<const char *> fields);
 };
 
 } // namespace pysandbox

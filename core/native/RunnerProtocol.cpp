@@ -25,9 +25,9 @@ QByteArray encodeFrame(const QByteArray &payload)
     return frame + payload;
 }
 
-QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits)
+QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits, bool withEnvironment)
 {
-    const QJsonObject object{
+    QJsonObject object{
         {QStringLiteral("protocol"), kProtocolVersion},
         {QStringLiteral("code"), request.code},
         {QStringLiteral("inputs"), request.inputs},
@@ -41,6 +41,12 @@ QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits)
              {QStringLiteral("max_depth"), limits.maxDepth},
          }},
     };
+    if (withEnvironment) {
+        QJsonObject environment;
+        for (auto it = request.options.environment.cbegin(); it != request.options.environment.cend(); ++it)
+            environment.insert(it.key(), it.value());
+        object.insert(QStringLiteral("environment"), environment);
+    }
     return encodeFrame(QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 

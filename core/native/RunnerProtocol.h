@@ -31,7 +31,9 @@ struct Limits
 };
 
 QByteArray encodeFrame(const QByteArray &payload);
-QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits);
+// `environment`: warm runs only, where the runner sets the variables itself (a cold run gets
+// them from exec).
+QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits, bool withEnvironment = false);
 
 // Accumulates bytes from the result pipe until one whole frame is there.
 class FrameReader

@@ -1,6 +1,11 @@
 #include "TestSupport.h"
 
+#include "native/WarmPool.h"
+
+#include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
+#include <QThread>
 #include <QEventLoop>
 #include <QFile>
 #include <QProcess>
@@ -80,7 +85,29 @@ NativeEngineConfig nativeConfig()
         config.useIsolation = false;
         config.requireIsolation = false;
     }
+    // The same suites once more through the warm pool (runs fall back to cold where it cannot be used).
+    config.warmPool = qEnvironmentVariable("PYSANDBOX_TEST_WARM") == QLatin1String("on");
     return config;
+}
+
+bool testsRunWarm()
+{
+    return qEnvironmentVariable("PYSANDBOX_TEST_WARM") == QLatin1String("on") && testsRunSandboxed();
+}
+
+WarmPool *waitForWarmPool(NativeEngine &engine, int timeoutMs)
+{
+    engine.prepareWarmPool();
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < timeoutMs) {
+        WarmPool *pool = engine.currentWarmPool();
+        if (pool && pool->state() != WarmPool::State::Starting)
+            return pool;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        QThread::msleep(2);
+    }
+    return engine.currentWarmPool();
 }
 
 bool testsRunSandboxed()

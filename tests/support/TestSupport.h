@@ -32,6 +32,10 @@ RunCapture runCode(Engine &engine, const QString &code, const QJsonObject &input
 
 NativeEngineConfig nativeConfig();
 bool testsRunSandboxed();
+// PYSANDBOX_TEST_WARM=on: the suite runs through the warm pool.
+bool testsRunWarm();
+// Starts the engine's warm pool and spins the event loop until it is ready or failed.
+WarmPool *waitForWarmPool(NativeEngine &engine, int timeoutMs = 90'000);
 
 // Live (non-zombie) processes whose command line contains `marker`.
 QList<qint64> processesWithMarker(const QByteArray &marker);

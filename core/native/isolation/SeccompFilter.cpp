@@ -103,7 +103,47 @@ QByteArray exportBpf(scmp_filter_ctx ctx, QString *error)
     return bpf;
 }
 
+// Between processes of one IPC namespace: every SysV and POSIX-queue call, since an id can be
+// guessed without the call that created it.
+constexpr const char *kWarmRunDeniedCalls[] = {
+    "shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+};
+
+SeccompFilter finish(SeccompFilter filter, const Builder &builder)
+{
+    if (!builder.ok()) {
+        filter.error = builder.error().isEmpty() ? tr("libseccomp could not create a filter") : builder.error();
+        return filter;
+    }
+    filter.bpf = exportBpf(builder.ctx(), &filter.error);
+    return filter;
+}
+
 } // namespace
+
+const SeccompFilter &SeccompFilter::warmRun()
+{
+    static const SeccompFilter filter = buildWarmRun();
+    return filter;
+}
+
+SeccompFilter SeccompFilter::buildWarmRun()
+{
+    SeccompFilter filter;
+    Builder builder;
+    const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
+    for (const char *name : kWarmRunDeniedCalls) {
+        builder.rule(deny, name);
+        filter.deniedCalls.append(QLatin1String(name));
+    }
+    for (const int family : {AF_INET, AF_INET6}) {
+        builder.rule(SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, static_cast<scmp_datum_t>(family)));
+        builder.rule(SCMP_ACT_ERRNO(EAFNOSUPPORT), "socketpair", SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, static_cast<scmp_datum_t>(family)));
+    }
+    filter.deniedCalls.append(QStringLiteral("inet and inet6 sockets"));
+    return finish(std::move(filter), builder);
+}
 
 const SeccompFilter &SeccompFilter::standard()
 {
@@ -146,13 +186,7 @@ SeccompFilter SeccompFilter::build()
     builder.rule(deny, "socket", SCMP_A1(SCMP_CMP_MASKED_EQ, 0xfUL, static_cast<scmp_datum_t>(SOCK_RAW)));
     builder.rule(deny, "socket", SCMP_A1(SCMP_CMP_MASKED_EQ, 0xfUL, static_cast<scmp_datum_t>(SOCK_PACKET)));
     filter.deniedCalls.append(QStringLiteral("sockets other than unix/inet/inet6, and raw sockets"));
-
-    if (!builder.ok()) {
-        filter.error = builder.error().isEmpty() ? tr("libseccomp could not create a filter") : builder.error();
-        return filter;
-    }
-    filter.bpf = exportBpf(builder.ctx(), &filter.error);
-    return filter;
+    return finish(std::move(filter), builder);
 }
 
 } // namespace pysandbox

@@ -22,6 +22,12 @@ struct SeccompFilter
     // Built once per process and cached; thread-safe.
     static const SeccompFilter &standard();
     static SeccompFilter build();
+
+    // Stacked on the standard filter in each warm run (docs/design/warm-pool.md): concurrent
+    // runs share one sandbox, so the channels between them that Landlock does not cover are
+    // closed: SysV IPC, POSIX message queues, and inet sockets (loopback is shared).
+    static const SeccompFilter &warmRun();
+    static SeccompFilter buildWarmRun();
 };
 
 } // namespace pysandbox
