@@ -413,15 +413,25 @@ def _ndarray(enc, a, depth):
             "data": enc.encode(data, depth), "truncated": keep != shape}
 
 
+def _cells(values):
+    """Table cells as the UI shows them: pandas' missing markers (NaT, NA) are None, and numpy
+    numbers (extension arrays' tolist() yields them) plain Python ones, not numpy tags."""
+    pandas, numpy = sys.modules.get("pandas"), sys.modules.get("numpy")
+    missing = [m for m in (getattr(pandas, "NaT", None), getattr(pandas, "NA", None)) if m is not None]
+    plain = (getattr(numpy, "number", ()), getattr(numpy, "bool_", ()))
+    return [None if any(x is m for m in missing) else x.item() if isinstance(x, plain) else x
+            for x in values]
+
+
 def _table(enc, df, depth):
     """The table shared by the pandas.DataFrame tag and the table display."""
     n_rows, n_cols = (int(n) for n in df.shape)
     rows, cols = min(n_rows, enc.rows), min(n_cols, enc.items)
     sub = df.iloc[:rows, :cols]
-    columns = [sub.iloc[:, j].tolist() for j in range(cols)]  # Python scalars, not numpy ones
-    return {"columns": [enc.encode(x, depth) for x in df.columns[:cols].tolist()],
+    columns = [_cells(sub.iloc[:, j].tolist()) for j in range(cols)]  # Python scalars, not numpy ones
+    return {"columns": [enc.encode(x, depth) for x in _cells(df.columns[:cols].tolist())],
             "dtypes": [str(x) for x in df.dtypes.iloc[:cols].tolist()],
-            "index": [enc.encode(x, depth) for x in df.index[:rows].tolist()],
+            "index": [enc.encode(x, depth) for x in _cells(df.index[:rows].tolist())],
             "rows": [[enc.encode(x, depth) for x in row] for row in zip(*columns)] if cols
             else [[] for _ in range(rows)],
             "shape": [n_rows, n_cols], "truncated": rows < n_rows or cols < n_cols}
@@ -434,8 +444,8 @@ def _dataframe(enc, df, depth):
 def _series(enc, s, depth):
     rows = min(len(s), enc.rows)
     return {"$type": "pandas.Series", "name": enc.encode(s.name, depth), "dtype": str(s.dtype),
-            "length": len(s), "index": [enc.encode(x, depth) for x in s.index[:rows].tolist()],
-            "values": [enc.encode(x, depth) for x in s.iloc[:rows].tolist()],
+            "length": len(s), "index": [enc.encode(x, depth) for x in _cells(s.index[:rows].tolist())],
+            "values": [enc.encode(x, depth) for x in _cells(s.iloc[:rows].tolist())],
             "truncated": rows < len(s)}
 
 
@@ -459,12 +469,20 @@ def _figures(limits):
     import io
     from binascii import b2a_base64
     cap, displays = limits["max_display_bytes"], []
+    # All figures together get 3 caps of PNG (4 in base64): with the default limits the result
+    # frame (8 MB result + 16 MB figures + 4 MB table) stays under the host's 32 MB frame cap.
+    total, left = 3 * cap, 3 * cap
     try:
         numbers = list(plt.get_fignums())
     except BaseException as exc:
         return [_note("Figures (omitted: %s)" % type(exc).__name__)]
     for number in numbers:
         label = "Figure %s" % number
+        over_total = _note("%s (omitted: the figures together are over the %s display cap)"
+                           % (label, _size(total)))
+        if left < 0:  # used up: the rest are not even drawn
+            displays.append(over_total)
+            continue
         try:
             buffer = io.BytesIO()
             plt.figure(number).savefig(buffer, format="png")
@@ -473,6 +491,11 @@ def _figures(limits):
                 displays.append(_note("%s (omitted: %s over the %s display cap)"
                                       % (label, _size(len(png)), _size(cap))))
                 continue
+            if len(png) > left:
+                left = -1
+                displays.append(over_total)
+                continue
+            left -= len(png)
             data = b2a_base64(png, newline=False).decode("ascii")
             displays.append({"data": {"image/png": data, "text/plain": label},
                              # The PNG header has the real pixel size, whatever dpi/bbox savefig used.
@@ -494,9 +517,21 @@ def _table_display(value, limits):
         if not issubclass(type(value), (frame_type, series_type)):
             return None
         frame = value.to_frame() if issubclass(type(value), series_type) else value
-        table = _table(_Encoder(limits, limits["max_display_bytes"]), frame, 1)
-        text = _cut(_safe_str(value, repr), limits["max_display_bytes"])
-        return {"data": {"application/vnd.pysandbox.table+json": table, "text/plain": text}, "metadata": {}}
+        cap, rows = limits["max_display_bytes"], limits["max_table_rows"]
+        text = _cut(_safe_str(value, repr), max(cap // 4, 1))
+        while True:  # the first max_table_rows rows, or as many as fit the display cap
+            enc = _Encoder(limits, cap)
+            enc.rows = rows
+            try:
+                display = {"data": {"application/vnd.pysandbox.table+json": _table(enc, frame, 1),
+                                    "text/plain": text}, "metadata": {}}
+                if len(_utf8(_dumps(display))) <= cap:
+                    return display
+            except _TooBig:
+                pass
+            if rows == 0:
+                return _note("Table (omitted: over the %s display cap)" % _size(cap))
+            rows //= 2
     except BaseException as exc:
         return _note("Table (omitted: %s)" % type(exc).__name__)
 '''

@@ -665,6 +665,29 @@ class PandasValues(RunnerTestCase):
         table = run.frame["displays"][0]["data"]["application/vnd.pysandbox.table+json"]
         self.assertEqual((table["columns"], table["rows"], table["shape"]), (["s"], [[1.5], [2.5]], [2, 1]))
 
+    def test_missing_values_and_extension_dtypes(self):
+        run = self.run_code("import pandas as pd, numpy as np\n"
+                            "result = pd.DataFrame({'d': pd.to_datetime(['2024-01-02', None]),"
+                            " 'td': pd.to_timedelta(['1s', None]), 'n': pd.array([7, None], dtype='Int64'),"
+                            " 'f': [0.5, np.nan]})")
+        table = run.frame["displays"][0]["data"]["application/vnd.pysandbox.table+json"]
+        self.assertEqual(table["rows"], [[{"$type": "datetime", "iso": "2024-01-02T00:00:00"},
+                                          {"$type": "timedelta", "seconds": 1.0}, 7, 0.5],
+                                         [None, None, None, {"$type": "float", "repr": "nan"}]])
+        self.assertEqual(run.result["rows"], table["rows"])
+
+    def test_table_over_display_cap_keeps_fewer_rows(self):
+        run = self.run_code("import pandas as pd\nresult = pd.DataFrame({'s': ['x' * 5000] * 60})",
+                            limits={"max_display_bytes": 20000})
+        display = run.frame["displays"][0]
+        table = display["data"]["application/vnd.pysandbox.table+json"]
+        self.assertLessEqual(len(json.dumps(display, separators=(",", ":"))), 20000)
+        self.assertEqual((table["shape"], table["truncated"], len(table["rows"])), ([60, 1], True, 6))
+        run = self.run_code("import pandas as pd\nresult = pd.DataFrame({'s' * 3000: [1]})",
+                            limits={"max_display_bytes": 1000})
+        self.assertEqual(run.frame["displays"], [{"data": {"text/plain": "Table (omitted: over the 1000 bytes display cap)"},
+                                                  "metadata": {}}])
+
 
 @unittest.skipUnless(HAVE_MPL, "matplotlib is not installed")
 class Figures(RunnerTestCase):
@@ -684,6 +707,15 @@ class Figures(RunnerTestCase):
         self.assertEqual(list(run.frame["displays"][0]["data"]), ["text/plain"])
         self.assertRegex(run.frame["displays"][0]["data"]["text/plain"],
                          r"^Figure 1 \(omitted: [\d.]+ KB over the 100 bytes display cap\)$")
+
+    def test_figures_together_are_capped(self):
+        run = self.run_code("import matplotlib.pyplot as plt, numpy as np\nrng = np.random.default_rng(0)\n"
+                            "for _ in range(4):\n"
+                            "    plt.figure(figsize=(1, 1), dpi=60).figimage(rng.integers(0, 256, (60, 60, 3), dtype=np.uint8))\n",
+                            limits={"max_display_bytes": 16000})  # ~12.6 KB each; 46.9 KB for all
+        self.assertEqual([list(d["data"]) for d in run.frame["displays"][:3]], [["image/png", "text/plain"]] * 3)
+        self.assertEqual(run.frame["displays"][3]["data"]["text/plain"],
+                         "Figure 4 (omitted: the figures together are over the 46.9 KB display cap)")
 
     def test_no_figures_no_displays(self):
         run = self.run_code("import matplotlib.pyplot as plt\nplt.close('all')\nresult = 1")
