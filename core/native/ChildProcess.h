@@ -74,6 +74,7 @@ public:
     pid_t pid() const { return m_pid; }
     bool isRunning() const { return !m_exited && (m_pid > 0 || m_zygotePid > 0); }
     bool isWarm() const { return m_zygotePid > 0; }
+    pid_t zygotePid() const { return m_zygotePid; }
     // What the warm child reported before any user code ran.
     int warmLandlockAbi() const { return m_warmLandlockAbi; }
     const QString &warmSetupError() const { return m_setupError; }

@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 namespace pysandbox {
@@ -32,6 +33,17 @@ QString signalName(int signal)
 {
     const char *description = ::strsignal(signal);
     return QStringLiteral("%1 (%2)").arg(signal).arg(QString::fromLocal8Bit(description ? description : "unknown"));
+}
+
+// A warm run's files live in the pool's one RAM-backed /work, shared by every run: its use
+// (seen from the host through the zygote's root) tells how much a run has written.
+qint64 warmScratchUsedBytes(pid_t zygote)
+{
+    struct statfs info {};
+    const QByteArray path = QStringLiteral("/proc/%1/root/work").arg(zygote).toLocal8Bit();
+    if (zygote <= 0 || ::statfs(path.constData(), &info) != 0)
+        return -1;
+    return static_cast<qint64>(info.f_blocks - info.f_bfree) * static_cast<qint64>(info.f_bsize);
 }
 
 QJsonObject limitsJson(const ExecutionOptions &options)
@@ -202,6 +214,7 @@ bool NativeRun::launchWarm(WarmPool *pool, QString *error)
         return false;
     }
     m_child->writeRequest(runner::encodeRequest(m_request, m_config.runnerLimits, true));
+    m_scratchBaseline = warmScratchUsedBytes(pool->zygotePid());
     startTimers();
     return true;
 }
@@ -355,6 +368,9 @@ void NativeRun::sampleTree()
         stop(StopReason::Cpu);
     else if (options.maxProcesses > 0 && processes > options.maxProcesses)
         stop(StopReason::Processes);
+    else if (warm && m_scratchBaseline >= 0 && options.maxFileSizeBytes > 0
+             && warmScratchUsedBytes(m_child->zygotePid()) - m_scratchBaseline > options.maxFileSizeBytes)
+        stop(StopReason::Disk); // RLIMIT_FSIZE bounds each file; this, all of them together
 }
 
 void NativeRun::stop(StopReason reason)
@@ -450,6 +466,8 @@ RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<run
         return RunStatus::CpuLimit;
     case StopReason::Processes:
         return RunStatus::ProcessLimit;
+    case StopReason::Disk:
+        return RunStatus::FileSizeLimit;
     case StopReason::ResultTooLarge:
         return RunStatus::EngineError;
     case StopReason::None:
@@ -544,8 +562,13 @@ void NativeRun::onExit(const ChildExit &reaped)
         break;
     case RunStatus::Ok:
         break;
-    case RunStatus::MemoryLimit:
     case RunStatus::FileSizeLimit:
+        if (m_stopReason == StopReason::Disk) {
+            envelope.statusDetail = tr("the run's files grew past the %1 MB limit").arg(m_request.options.maxFileSizeBytes >> 20);
+            break;
+        }
+        [[fallthrough]];
+    case RunStatus::MemoryLimit:
     case RunStatus::ProcessLimit:
         // Kernel limits refuse inside Python; unless the monitor stopped the run, the verdict
         // rests on the exception the interpreter raised under a limit the host had set.

@@ -30,7 +30,7 @@ public:
 
 private:
     // Why the host stopped the run; the first reason recorded wins.
-    enum class StopReason { None, Cancel, Timeout, Output, Memory, Cpu, Processes, ResultTooLarge };
+    enum class StopReason { None, Cancel, Timeout, Output, Memory, Cpu, Processes, Disk, ResultTooLarge };
 
     void launch(const NativeEnvironment &environment);
     // Whether this run waits for (or uses) the warm pool; sets m_coldReason otherwise.
@@ -79,6 +79,7 @@ private:
     int m_peakProcesses = 0;
     qint64 m_peakRssKb = 0;
     qint64 m_peakRawRssKb = 0; // RSS as sampled, before shared pages are discounted
+    qint64 m_scratchBaseline = -1; // warm: bytes used in the pool's shared /work when the run began
     qint64 m_treeCpuMs = 0;
     QHash<pid_t, quint64> m_seenProcesses; // every descendant the monitor saw (pid → start time)
 };

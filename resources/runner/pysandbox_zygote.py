@@ -150,9 +150,9 @@ def _become_run(header, fds, status, run_dir, devnull, runner):
                 sock.detach()
         try:
             _limit_resources(header.get("limits", {}))
-            os.chdir(run_dir)
-            home = run_dir
-            os.environ.update(HOME=home, TMPDIR=home + "/tmp", MPLCONFIGDIR=home + "/tmp")
+            # Like a cold run's /work and /tmp: an empty working directory and a temp directory.
+            os.chdir(run_dir + "/work")
+            os.environ.update(HOME=run_dir + "/work", TMPDIR=run_dir + "/tmp", MPLCONFIGDIR=run_dir + "/tmp")
             skip = _CONFIG.get("skip", [])  # layers a test takes away to prove they matter
             abi = 0 if "landlock" in skip else _landlock_abi()
             if abi:
@@ -251,6 +251,7 @@ def _start_run(message, fds, runs, devnull, runner):
             raise ValueError("a run needs a header and 5 descriptors")
         run_dir = "/work/run-" + secrets.token_hex(16)  # unguessable: siblings cannot name it
         os.mkdir(run_dir, 0o700)
+        os.mkdir(run_dir + "/work", 0o700)
         os.mkdir(run_dir + "/tmp", 0o700)
     except (ValueError, OSError):
         for fd in fds:

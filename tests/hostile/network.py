@@ -12,15 +12,16 @@ def name(e):
 
 result = {}
 tcp = {"connected": False}
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.settimeout(1.0)
 try:
-    s.connect(("127.0.0.1", inputs["port"]))
-    tcp["connected"] = True
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # a warm run may not even get one
+    s.settimeout(1.0)
+    try:
+        s.connect(("127.0.0.1", inputs["port"]))
+        tcp["connected"] = True
+    finally:
+        s.close()
 except OSError as e:
     tcp["error"] = name(e)
-finally:
-    s.close()
 result["tcp_loopback"] = tcp
 
 try:
@@ -37,12 +38,13 @@ except OSError as e:
 routes = {}
 for family, address in ((socket.AF_INET, inputs["resolver"]), (socket.AF_INET, "192.0.2.1"),
                         (socket.AF_INET6, "2001:db8::1")):
-    u = socket.socket(family, socket.SOCK_DGRAM)
     try:
-        u.connect((address, 53))  # picks a route and a source address; sends nothing
-        routes[address] = {"routed": True, "source": u.getsockname()[0]}
+        u = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            u.connect((address, 53))  # picks a route and a source address; sends nothing
+            routes[address] = {"routed": True, "source": u.getsockname()[0]}
+        finally:
+            u.close()
     except OSError as e:
         routes[address] = {"routed": False, "error": name(e)}
-    finally:
-        u.close()
 result["udp_routes"] = routes

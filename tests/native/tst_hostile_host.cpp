@@ -196,9 +196,11 @@ void TestHostileHost::network()
     QVERIFY2(sysNet.isString() || sysNet.toArray() == onlyLo, qPrintable(run.describe()));
     const QJsonObject routes = run.result.value(QStringLiteral("udp_routes")).toObject();
     QVERIFY(routes.contains(resolver));
+    // A warm run's own seccomp filter refuses inet sockets outright.
+    const QString refused = testsRunWarm() ? QStringLiteral("EAFNOSUPPORT") : QStringLiteral("ENETUNREACH");
     for (auto it = routes.begin(); it != routes.end(); ++it)
         QVERIFY2(!at(it->toObject(), QStringLiteral("routed")).toBool()
-                     && at(it->toObject(), QStringLiteral("error")).toString() == QLatin1String("ENETUNREACH"),
+                     && at(it->toObject(), QStringLiteral("error")).toString() == refused,
                  qPrintable(it.key() + QLatin1Char(' ') + run.describe()));
 }
 
@@ -219,7 +221,8 @@ void TestHostileHost::sysvIpc()
     const Hostile run = m_sandbox.attack(QStringLiteral("sysv_shm"), {{QStringLiteral("key"), m_shm.key()}});
     QVERIFY2(run.problem.isEmpty(), qPrintable(run.problem));
     QVERIFY2(run.is("ok"), qPrintable(run.describe()));
-    QCOMPARE(run.result.value(QStringLiteral("shmget")).toString(), QStringLiteral("ENOENT"));
+    // Cold: the IPC namespace has no such key. Warm: the run's own filter refuses SysV IPC.
+    QCOMPARE(run.result.value(QStringLiteral("shmget")).toString(), testsRunWarm() ? QStringLiteral("EPERM") : QStringLiteral("ENOENT"));
     QVERIFY(!run.result.value(QStringLiteral("key_listed")).toBool());
 }
 
@@ -285,9 +288,10 @@ void TestHostileHost::procShowsOnlySandbox()
     QVERIFY2(run.is("ok"), qPrintable(run.describe()));
     QVERIFY(!run.result.value(QStringLiteral("host_pid_visible")).toBool());
     QVERIFY(!run.result.value(QStringLiteral("pids")).toArray().contains(self));
-    // bubblewrap's init (1) and the runner: nothing else of the machine.
-    QVERIFY2(run.result.value(QStringLiteral("count")).toInt() <= 3, qPrintable(run.describe()));
-    QVERIFY(run.result.value(QStringLiteral("self")).toInt() <= 3);
+    // bubblewrap's init (1) and the runner (warm: also the zygote): nothing else of the machine.
+    QVERIFY2(run.result.value(QStringLiteral("count")).toInt() <= (testsRunWarm() ? 4 : 3), qPrintable(run.describe()));
+    if (!testsRunWarm())
+        QVERIFY(run.result.value(QStringLiteral("self")).toInt() <= 3);
 }
 
 // ---------------------------------------------------------------- leftovers and identity
@@ -323,9 +327,13 @@ void TestHostileHost::statePersistsBetweenRuns()
     const Hostile first = m_sandbox.attack(QStringLiteral("state_write"), {{QStringLiteral("token"), token}});
     QVERIFY2(first.problem.isEmpty(), qPrintable(first.problem));
     QVERIFY2(first.is("ok"), qPrintable(first.describe()));
-    QVERIFY2(at(first.result, QStringLiteral("written")).toObject().value(QStringLiteral("/work/state.txt")).toBool()
-                 && at(first.result, QStringLiteral("written")).toObject().value(QStringLiteral("/tmp/state.txt")).toBool(),
-             qPrintable(first.describe())); // the traces were really left
+    // The traces were really left: in /work and /tmp (warm: the run's own two directories).
+    const QJsonObject written = at(first.result, QStringLiteral("written")).toObject();
+    const QStringList places = testsRunWarm() ? written.keys() : QStringList{QStringLiteral("/work/state.txt"), QStringLiteral("/tmp/state.txt")};
+    int left = 0;
+    for (const QString &place : places)
+        left += written.value(place).toBool() ? 1 : 0;
+    QVERIFY2(left >= 2, qPrintable(first.describe()));
     const Hostile second = m_sandbox.attack(QStringLiteral("state_read"), {{QStringLiteral("token"), token}});
     QVERIFY2(second.problem.isEmpty(), qPrintable(second.problem));
     QVERIFY2(second.is("ok"), qPrintable(second.describe()));

@@ -104,7 +104,9 @@ void TestHostileKernel::memoryBomb()
     const Hostile run = m_sandbox.attack(QStringLiteral("memory_bomb"), {}, options);
     QVERIFY2(run.problem.isEmpty(), qPrintable(run.problem));
     QVERIFY2(run.is("memory_limit"), qPrintable(run.describe()));
-    QVERIFY2(run.result.value(QStringLiteral("allocated_mb")).toInt() < 256, qPrintable(run.describe()));
+    // Warm: the limit is what the run adds on top of the preload it shares with the pool.
+    const int allocated = run.result.value(QStringLiteral("allocated_mb")).toInt();
+    QVERIFY2(testsRunWarm() ? allocated <= 256 : allocated < 256, qPrintable(run.describe()));
     QVERIFY(run.run.envelope.usage.wallMs < 10'000);
 }
 
@@ -117,8 +119,19 @@ void TestHostileKernel::diskFilling()
     const Hostile run = m_sandbox.attack(QStringLiteral("disk_fill"), {{QStringLiteral("max_bytes"), 256 << 20}}, options);
     const qint64 freeAfter = freeBytes(QDir::tempPath());
     QVERIFY2(run.problem.isEmpty(), qPrintable(run.problem));
+    if (testsRunWarm()) {
+        // Warm runs share the pool's /work: the monitor holds all of a run's files together to
+        // the limit (sampled, so a fast writer overshoots by what it writes in one interval).
+        QVERIFY2(run.is("file_size_limit"), qPrintable(run.describe()));
+        QVERIFY2(run.run.envelope.statusDetail.contains(QLatin1String("grew past the 16 MB")), qPrintable(run.describe()));
+        QVERIFY2(freeBefore - freeAfter < (8 << 20), qPrintable(QStringLiteral("host /tmp lost %1 bytes").arg(freeBefore - freeAfter)));
+        return;
+    }
     QVERIFY2(run.is("ok"), qPrintable(run.describe()));
-    QCOMPARE(run.result.value(QStringLiteral("tmp_path")).toString(), QStringLiteral("/tmp"));
+    const QString tmpPath = run.result.value(QStringLiteral("tmp_path")).toString();
+    QVERIFY2(testsRunWarm() ? tmpPath.startsWith(QLatin1String("/work/run-")) && tmpPath.endsWith(QLatin1String("/tmp"))
+                            : tmpPath == QLatin1String("/tmp"),
+             qPrintable(tmpPath));
     for (const QString &fill : {QStringLiteral("work_many_files"), QStringLiteral("tmp_many_files"), QStringLiteral("shm_many_files"),
                                 QStringLiteral("dev_many_files"), QStringLiteral("work_one_file")}) {
         const QJsonObject seen = run.result.value(fill).toObject();
@@ -248,8 +261,18 @@ void TestHostileKernel::deniedCalls()
     QVERIFY2(run.is("ok"), qPrintable(run.describe()));
     if (run.result.contains(QStringLiteral("supported")) && !run.result.value(QStringLiteral("supported")).toBool())
         QSKIP("no syscall numbers for this architecture in the snippet");
+    // A warm run's own layers refuse some of these earlier: Landlock the terminal devices,
+    // its seccomp filter every inet socket.
+    const QJsonObject warmRefusals{{QStringLiteral("dev_tty"), QStringLiteral("open: EACCES")},
+                                   {QStringLiteral("own_pty"), QStringLiteral("setup: EACCES")},
+                                   {QStringLiteral("inet_tcp"), QStringLiteral("EAFNOSUPPORT")},
+                                   {QStringLiteral("inet_raw_icmp"), QStringLiteral("EAFNOSUPPORT")},
+                                   {QStringLiteral("inet6_raw"), QStringLiteral("EAFNOSUPPORT")},
+                                   {QStringLiteral("inet_packet"), QStringLiteral("EAFNOSUPPORT")}};
     for (auto it = blocked.begin(); it != blocked.end(); ++it) {
-        const QJsonArray allowed = it->isArray() ? it->toArray() : QJsonArray{*it};
+        QJsonArray allowed = it->isArray() ? it->toArray() : QJsonArray{*it};
+        if (testsRunWarm() && warmRefusals.contains(it.key()))
+            allowed.append(warmRefusals.value(it.key()));
         QVERIFY2(allowed.contains(run.result.value(it.key())), qPrintable(it.key() + QLatin1Char(' ') + run.describe()));
     }
     if (snippet == QLatin1String("personality"))

@@ -164,7 +164,8 @@ void TestNativeResults::envelopeDescribesTheEngine()
     QVERIFY(envelope.engine.interpreter.contains(QStringLiteral("Python 3.")));
     QVERIFY(envelope.engine.isolation.contains(QStringLiteral("rlimits")));
     if (testsRunSandboxed()) {
-        QCOMPARE(envelope.engine.securityLevel, QStringLiteral("namespaces+seccomp"));
+        QCOMPARE(envelope.engine.securityLevel, expectedSecurityLevel());
+        QCOMPARE(envelope.engine.startPath, testsRunWarm() ? QStringLiteral("warm") : QStringLiteral("cold"));
         for (const QString &layer : expectedSandboxLayers())
             QVERIFY2(envelope.engine.isolation.contains(layer), qPrintable(layer));
         QVERIFY(envelope.engine.notes.isEmpty());

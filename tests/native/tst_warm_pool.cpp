@@ -116,7 +116,8 @@ void TestWarmPool::previousRunsFilesAreGone()
     const QDir work(QStringLiteral("/proc/%1/root/work").arg(pool()->zygotePid()));
     if (!work.exists())
         QSKIP("cannot look into the sandbox from here");
-    QTRY_VERIFY(!work.exists(QFileInfo(QFileInfo(path).path()).fileName()));
+    const QString runDirectory = QFileInfo(QFileInfo(path).path()).path(); // /work/run-<id>/work/secret.txt
+    QTRY_VERIFY(!work.exists(QFileInfo(runDirectory).fileName()));
 }
 
 void TestWarmPool::stateDoesNotLeakBetweenRuns()

@@ -139,8 +139,10 @@ QString HostileSandbox::warmUp()
     const RunCapture run = runCode(engine({}), QStringLiteral("result = 1"));
     if (statusName(run.envelope.status) != QLatin1String("ok"))
         return QStringLiteral("the first run ended %1: %2").arg(statusName(run.envelope.status), run.envelope.statusDetail);
-    if (run.envelope.engine.securityLevel != QLatin1String("namespaces+seccomp"))
+    if (run.envelope.engine.securityLevel != expectedSecurityLevel())
         return QStringLiteral("the first run was not fully sandboxed: %1").arg(run.envelope.engine.securityLevel);
+    if (testsRunWarm() && run.envelope.engine.startPath != QLatin1String("warm"))
+        return QStringLiteral("the first run did not start warm: %1").arg(run.envelope.engine.notes.join(QLatin1Char(' ')));
     return {};
 }
 

@@ -95,6 +95,11 @@ bool testsRunWarm()
     return qEnvironmentVariable("PYSANDBOX_TEST_WARM") == QLatin1String("on") && testsRunSandboxed();
 }
 
+QString expectedSecurityLevel()
+{
+    return testsRunWarm() ? QStringLiteral("namespaces+seccomp+landlock") : QStringLiteral("namespaces+seccomp");
+}
+
 WarmPool *waitForWarmPool(NativeEngine &engine, int timeoutMs)
 {
     engine.prepareWarmPool();

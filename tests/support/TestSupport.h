@@ -34,6 +34,8 @@ NativeEngineConfig nativeConfig();
 bool testsRunSandboxed();
 // PYSANDBOX_TEST_WARM=on: the suite runs through the warm pool.
 bool testsRunWarm();
+// The envelope's security level of a fully sandboxed run in this suite's mode.
+QString expectedSecurityLevel();
 // Starts the engine's warm pool and spins the event loop until it is ready or failed.
 WarmPool *waitForWarmPool(NativeEngine &engine, int timeoutMs = 90'000);
 
