@@ -30,7 +30,11 @@ int main(int argc, char *argv[])
     parser.addOptions({selfTest, screenshot});
     parser.process(app);
 
-    pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory({}, &app);
+    // Analysts run many short snippets: a warm pool (started in the background now) answers
+    // them in milliseconds; it ends with the window.
+    pysandbox::EngineConfig config;
+    config.native.warmPool = true;
+    pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory(config, &app);
     pysandbox::MainWindow window(engines);
     window.show();
     if (parser.isSet(selfTest))
