@@ -46,7 +46,7 @@ void NativeEngine::setConfig(const NativeEngineConfig &config)
     m_environmentRequested = false; // interpreter and isolation are found again
     // Any change may touch what the pool was built for (interpreter, preload, isolation):
     // its running children keep their sandbox until they finish.
-    delete m_pool;
+    retirePool();
 }
 
 WarmPool *NativeEngine::warmPool(const NativeEnvironment &environment, QString *whyCold)
@@ -66,7 +66,7 @@ WarmPool *NativeEngine::warmPool(const NativeEnvironment &environment, QString *
     WarmPoolSettings settings{environment.python, environment.isolation.bubblewrap, m_config.preload,
                               m_config.extraReadOnlyPaths, m_config.removedLayersForTesting};
     if (m_pool && !m_pool->settings().sameAs(settings))
-        delete m_pool;
+        retirePool();
     if (!m_pool) {
         m_pool = new WarmPool(std::move(settings), runnerSource(), this);
         m_pool->start();
@@ -76,6 +76,14 @@ WarmPool *NativeEngine::warmPool(const NativeEnvironment &environment, QString *
         return nullptr;
     }
     return m_pool;
+}
+
+void NativeEngine::retirePool()
+{
+    if (!m_pool)
+        return;
+    m_pool->retire();
+    m_pool = nullptr;
 }
 
 WarmPool *NativeEngine::currentWarmPool() const
@@ -139,11 +147,15 @@ QFuture<EngineStatus> NativeEngine::probe()
             status.problems.append(tr("isolation is switched off in the settings: snippets run with your user's rights, "
                                       "limited only by resource limits"));
         if (sandboxed) {
-            status.notes.append(isolation.landlockAbi > 0
-                                    ? tr("Landlock (ABI %1) is offered by the kernel but not used by this version; "
-                                         "the mount namespace already hides the host's files").arg(isolation.landlockAbi)
-                                    : tr("the kernel has no Landlock (Linux 5.13+); not needed: the mount namespace "
-                                         "already hides the host's files"));
+            if (config.warmPool && isolation.landlockAbi >= 6)
+                status.notes.append(tr("warm starts: runs are forked from a preloaded interpreter in one sandbox, each "
+                                       "locked down with Landlock (ABI %1) and its own seccomp filter").arg(isolation.landlockAbi));
+            else if (config.warmPool)
+                status.notes.append(tr("warm starts are off: they need Landlock ABI 6 (Linux 6.12) to keep concurrent "
+                                       "runs apart, and this kernel offers %1; every run starts cold").arg(isolation.landlockAbi));
+            else
+                status.notes.append(tr("cold starts: every run gets a sandbox of its own (Landlock is not needed: the "
+                                       "mount namespace already hides the host's files)"));
             status.notes.append(tr("no cgroup limits: memory, CPU and process totals are enforced with rlimits and "
                                    "a 25 ms /proc monitor of the whole process tree"));
             if (::geteuid() == 0)

@@ -64,6 +64,8 @@ public:
     WarmPool *currentWarmPool() const;
 
 private:
+    void retirePool();
+
     NativeEngineConfig m_config;
     QPointer<WarmPool> m_pool;
     QFuture<NativeEnvironment> m_environment;

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QPointer>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -133,13 +134,16 @@ void NativeRun::launch(const NativeEnvironment &environment)
             // Wait for the preload rather than pay for it in a cold start as well.
             m_environment = environment;
             m_waitingForPool = true;
-            connect(pool, &WarmPool::stateChanged, this, [this, pool] {
+            auto retry = [this, guard = QPointer<WarmPool>(pool)] {
                 if (!m_waitingForPool)
                     return;
                 m_waitingForPool = false;
-                pool->disconnect(this);
+                if (guard)
+                    guard->disconnect(this);
                 launch(m_environment);
-            });
+            };
+            connect(pool, &WarmPool::stateChanged, this, retry);
+            connect(pool, &QObject::destroyed, this, retry); // rebuilt meanwhile: ask again
             return;
         }
         if (launchWarm(pool, &error))

@@ -12,6 +12,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -179,11 +181,31 @@ void WarmPool::readControl()
 
 bool WarmPool::launch(ChildProcess *child, const QByteArray &header, QString *error)
 {
-    if (m_state != State::Ready) {
+    if (m_state != State::Ready || m_retired) {
         *error = tr("the warm interpreter is not ready");
         return false;
     }
-    return child->startInZygote(m_controlFd, m_zygotePid, header, error);
+    if (!child->startInZygote(m_controlFd, m_zygotePid, header, error))
+        return false;
+    ++m_activeRuns;
+    auto ended = std::make_shared<bool>(false);
+    auto end = [this, ended] {
+        if (std::exchange(*ended, true))
+            return;
+        --m_activeRuns;
+        if (m_retired && m_activeRuns == 0)
+            deleteLater();
+    };
+    connect(child, &ChildProcess::exited, this, end);
+    connect(child, &QObject::destroyed, this, end);
+    return true;
+}
+
+void WarmPool::retire()
+{
+    m_retired = true;
+    if (m_activeRuns == 0)
+        deleteLater();
 }
 
 void WarmPool::onSandboxExit(const ChildExit &exit)

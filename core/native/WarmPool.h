@@ -57,6 +57,10 @@ public:
 
     // Starts a child of the zygote; only while Ready.
     bool launch(ChildProcess *child, const QByteArray &header, QString *error);
+    int activeRuns() const { return m_activeRuns; }
+    // Takes no new runs and deletes itself once the runs it started have ended (a changed
+    // configuration must not kill the runs already under way).
+    void retire();
 
 Q_SIGNALS:
     void stateChanged(pysandbox::WarmPool::State state);
@@ -79,6 +83,8 @@ private:
     QJsonObject m_ready;
     QByteArray m_log; // the zygote's own output (capped), to explain a failure
     int m_restarts = 0;
+    int m_activeRuns = 0;
+    bool m_retired = false;
     QList<qint64> m_restartTimes;
     QElapsedTimer m_clock;
     qint64 m_startupMs = 0;

@@ -54,6 +54,7 @@ private Q_SLOTS:
     void cancelStopsAWarmRun();
     void killedZygoteIsReplaced();
     void changingThePreloadRebuildsThePool();
+    void aRebuildLetsRunsUnderWayFinish();
     void fallsBackToColdWithTheReason();
     void shutdownLeavesNothingBehind();
 
@@ -250,6 +251,29 @@ void TestWarmPool::changingThePreloadRebuildsThePool()
     WarmPool *rebuilt = engine.currentWarmPool();
     QCOMPARE(rebuilt->preloaded(), QStringList{QStringLiteral("json")});
     QVERIFY(rebuilt->readyReport().value(QStringLiteral("failed")).toObject().contains(QStringLiteral("no_such_module_xyz")));
+}
+
+void TestWarmPool::aRebuildLetsRunsUnderWayFinish()
+{
+    NativeEngine engine(warmConfig());
+    WarmPool *old = waitForWarmPool(engine);
+    QVERIFY(old && old->state() == WarmPool::State::Ready);
+    const pid_t oldZygote = old->zygotePid();
+    ExecutionRequest request;
+    request.code = QStringLiteral("import time\nprint('up', flush=True)\ntime.sleep(0.8)\nresult = 'survived'");
+    const RunCapture run = runAndWait(engine, request, 30'000, [&engine](ExecutionRun *) {
+        QTimer::singleShot(200, &engine, [&engine] {
+            NativeEngineConfig config = engine.config();
+            config.preload = {QStringLiteral("json")};
+            engine.setConfig(config); // the old pool retires: no new runs, ends after this one
+        });
+    });
+    QCOMPARE(statusName(run.envelope.status), QStringLiteral("ok"));
+    QCOMPARE(run.envelope.result, QJsonValue(QStringLiteral("survived")));
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(oldZygote), 5000);
+    const RunCapture next = runCode(engine, QStringLiteral("import sys\nresult = 'pandas' in sys.modules"));
+    QCOMPARE(next.envelope.engine.startPath, QStringLiteral("warm"));
+    QCOMPARE(next.envelope.result, QJsonValue(false));
 }
 
 void TestWarmPool::fallsBackToColdWithTheReason()
