@@ -35,6 +35,8 @@ int main(int argc, char *argv[])
     pysandbox::EngineConfig config;
     config.native.warmPool = true;
     pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory(config, &app);
+    if (auto *native = qobject_cast<pysandbox::NativeEngine *>(engines->engine(pysandbox::EngineKind::Native)))
+        native->prepareWarmPool();
     pysandbox::MainWindow window(engines);
     window.show();
     if (parser.isSet(selfTest))

@@ -7,9 +7,7 @@ namespace pysandbox {
 EngineFactory *createDefaultEngineFactory(const EngineConfig &config, QObject *parent)
 {
     auto *factory = new EngineFactory(parent);
-    auto *native = new NativeEngine(config.native);
-    factory->addEngine(native);
-    native->prepareWarmPool(); // nothing unless config.native.warmPool
+    factory->addEngine(new NativeEngine(config.native));
     factory->addEngine(new UnavailableEngine(
         EngineKind::Microsandbox,
         QCoreApplication::translate("pysandbox::DefaultEngines",

@@ -1,5 +1,6 @@
 #include "CliOutput.h"
 
+#include "cli/CliArguments.h"
 #include "util/TerminalText.h"
 
 #include <QCoreApplication>
@@ -53,9 +54,11 @@ void writeStreamChunk(OutputStream stream, const QByteArray &chunk, bool toTermi
     std::fflush(file);
 }
 
-void writeEnvelopeJson(const ResultEnvelope &envelope)
+bool writeEnvelopeJson(const ResultEnvelope &envelope)
 {
     writeBytes(stdout, QJsonDocument(envelope.toJson()).toJson(QJsonDocument::Compact) + '\n');
+    // Flushed per envelope: a batch consumer acts on each line as it comes.
+    return std::fflush(stdout) == 0 && !std::ferror(stdout);
 }
 
 void writeHumanSummary(const ResultEnvelope &envelope, bool toTerminal)
@@ -72,9 +75,7 @@ void writeHumanSummary(const ResultEnvelope &envelope, bool toTerminal)
     else if (envelope.error)
         writeLine(stderr, QString::fromUtf8(forDisplay(QStringLiteral("%1: %2").arg(envelope.error->type, envelope.error->message).toUtf8(), toTerminal)));
     if (envelope.hasResult) {
-        // A one-element array lets QJsonDocument print any value, scalars included.
-        const QByteArray wrapped = QJsonDocument(QJsonArray{envelope.result}).toJson(QJsonDocument::Compact);
-        const QByteArray text = wrapped.mid(1, wrapped.size() - 2);
+        const QByteArray text = compactJson(envelope.result).toUtf8();
         writeLine(stderr, tr("result: %1").arg(QString::fromUtf8(forDisplay(text, toTerminal))));
     }
     if (!envelope.displays.isEmpty())

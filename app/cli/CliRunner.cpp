@@ -1,5 +1,6 @@
 #include "CliRunner.h"
 
+#include "BatchRunner.h"
 #include "CliOutput.h"
 #include "DefaultEngines.h"
 
@@ -65,9 +66,13 @@ void CliRunner::start()
     config.native.interpreter = m_command.python;
     config.native.bubblewrap = m_command.bubblewrap;
     config.native.requireIsolation = !m_command.allowUnsandboxed;
+    // A batch runs many snippets on one engine; the warm pool lets them share its start-up.
+    config.native.warmPool = m_command.kind == CliCommand::Kind::Batch;
     m_factory = createDefaultEngineFactory(config, this);
     if (m_command.kind == CliCommand::Kind::Doctor)
         doctor();
+    else if (m_command.kind == CliCommand::Kind::Batch)
+        runBatch();
     else
         runSnippet();
 }
@@ -77,21 +82,45 @@ void CliRunner::interrupt()
     if (m_interrupted)
         return exitWith(ExitLimitOrCancel);
     m_interrupted = true;
-    if (m_run)
+    if (m_batch)
+        m_batch->interrupt();
+    else if (m_run)
         m_run->cancel();
-    else if (m_command.kind == CliCommand::Kind::Doctor)
-        exitWith(ExitLimitOrCancel);
+    else if (m_command.kind != CliCommand::Kind::Run)
+        exitWith(ExitLimitOrCancel); // still choosing the engine: nothing to cancel yet
+}
+
+void CliRunner::whenSelected(EngineChoice choice, const std::function<void(const EngineSelection &)> &then)
+{
+    auto *watcher = new QFutureWatcher<EngineSelection>(this);
+    connect(watcher, &QFutureWatcher<EngineSelection>::finished, this, [watcher, then] {
+        watcher->deleteLater();
+        then(watcher->result());
+    });
+    watcher->setFuture(m_factory->select(choice));
 }
 
 void CliRunner::doctor()
 {
-    auto *watcher = new QFutureWatcher<EngineSelection>(this);
-    connect(watcher, &QFutureWatcher<EngineSelection>::finished, this, [this, watcher] {
-        const EngineSelection selection = watcher->result();
+    whenSelected(EngineChoice::Auto, [this](const EngineSelection &selection) {
         writeDoctorReport(selection, m_command.json);
         exitWith(selection.engine ? ExitOk : ExitEngineFailure);
     });
-    watcher->setFuture(m_factory->select(EngineChoice::Auto));
+}
+
+void CliRunner::runBatch()
+{
+    whenSelected(m_command.engine, [this](const EngineSelection &selection) {
+        if (m_interrupted)
+            return exitWith(ExitLimitOrCancel);
+        if (!selection.engine) {
+            writeError(tr("cannot start the batch: %1").arg(selection.reason));
+            return exitWith(ExitEngineFailure);
+        }
+        m_batch = new BatchRunner(selection.engine, m_command, this);
+        connect(m_batch, &BatchRunner::finished, this, &CliRunner::exitWith);
+        m_batch->start();
+    });
 }
 
 void CliRunner::runSnippet()
@@ -101,9 +130,7 @@ void CliRunner::runSnippet()
         writeError(error);
         return exitWith(ExitUsage);
     }
-    auto *watcher = new QFutureWatcher<EngineSelection>(this);
-    connect(watcher, &QFutureWatcher<EngineSelection>::finished, this, [this, watcher, code] {
-        const EngineSelection selection = watcher->result();
+    whenSelected(m_command.engine, [this, code](const EngineSelection &selection) {
         if (!selection.engine) {
             onFinished(ResultEnvelope::engineFailure(engineChoiceName(m_command.engine), selection.reason));
             return;
@@ -122,7 +149,6 @@ void CliRunner::runSnippet()
         if (m_interrupted)
             m_run->cancel();
     });
-    watcher->setFuture(m_factory->select(m_command.engine));
 }
 
 void CliRunner::onFinished(const ResultEnvelope &envelope)

@@ -4,8 +4,11 @@
 
 #include <QObject>
 
+#include <functional>
+
 namespace pysandbox {
 
+class BatchRunner;
 class EngineFactory;
 class ExecutionRun;
 
@@ -16,18 +19,22 @@ class CliRunner final : public QObject
 public:
     CliRunner(CliCommand command, QObject *parent = nullptr);
     void start();
-    // Ctrl+C: cancel the run (a second one exits at once).
+    // Ctrl+C: cancel the run or the batch (a second one exits at once).
     void interrupt();
 
 private:
     void runSnippet();
+    void runBatch();
     void doctor();
+    // Resolves the engine choice without blocking, then calls `then` in this thread.
+    void whenSelected(EngineChoice choice, const std::function<void(const EngineSelection &)> &then);
     void onFinished(const ResultEnvelope &envelope);
     void exitWith(int code);
 
     CliCommand m_command;
     EngineFactory *m_factory = nullptr;
     ExecutionRun *m_run = nullptr;
+    BatchRunner *m_batch = nullptr;
     bool m_interrupted = false;
     bool m_stdoutIsTerminal = false;
     bool m_stderrIsTerminal = false;

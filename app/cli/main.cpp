@@ -28,6 +28,12 @@ void onSignal(int)
 
 int main(int argc, char *argv[])
 {
+    // A closed standard stream would let the next open() take its number: envelopes would go
+    // into some other file, and batch would read one of our own descriptors as its input.
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+        if (::fcntl(fd, F_GETFD) == -1)
+            [[maybe_unused]] const int opened = ::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("pysandbox-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PYSANDBOX_VERSION));

@@ -2,8 +2,10 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <cmath>
 
 namespace pysandbox {
@@ -119,6 +121,10 @@ bool applyRunOption(CliCommand &command, const QString &name, const QString &val
             return false;
         }
         options.environment.insert(value.left(equals), value.mid(equals + 1));
+    } else if (name == QLatin1String("--parallel")) {
+        if (!parseWhole(name, value, 1, kMaxParallel, &whole, error))
+            return false;
+        command.parallel = static_cast<int>(whole);
     } else if (name == QLatin1String("--python")) {
         command.python = value;
     } else if (name == QLatin1String("--bubblewrap")) {
@@ -130,15 +136,86 @@ bool applyRunOption(CliCommand &command, const QString &name, const QString &val
     return true;
 }
 
-const QStringList kValueOptions{
-    QStringLiteral("--engine"), QStringLiteral("--inputs"), QStringLiteral("--timeout"), QStringLiteral("--cpu"),
-    QStringLiteral("--memory"), QStringLiteral("--max-output"), QStringLiteral("--max-processes"),
-    QStringLiteral("--max-file-size"), QStringLiteral("--file"), QStringLiteral("--env"), QStringLiteral("--python"),
-    QStringLiteral("--bubblewrap"),
+// The options each verb takes: limits describe a run, machine options the engine's host.
+const QStringList kLimitOptions{
+    QStringLiteral("--timeout"), QStringLiteral("--cpu"), QStringLiteral("--memory"), QStringLiteral("--max-output"),
+    QStringLiteral("--max-processes"), QStringLiteral("--max-file-size"), QStringLiteral("--file"), QStringLiteral("--env"),
+};
+const QStringList kMachineOptions{QStringLiteral("--python"), QStringLiteral("--bubblewrap")};
+const QString kEngine = QStringLiteral("--engine");
+const QString kJson = QStringLiteral("--json");
+const QString kAllowUnsandboxed = QStringLiteral("--allow-unsandboxed");
+
+struct Verb
+{
+    CliCommand::Kind kind;
+    QStringList valueOptions;
+    QStringList flags;
 };
 
-// Options that `doctor` shares with `run` (they describe the machine, not the snippet).
-const QStringList kDoctorOptions{QStringLiteral("--python"), QStringLiteral("--bubblewrap")};
+const QList<std::pair<QString, Verb>> kVerbs{
+    {QStringLiteral("run"),
+     {CliCommand::Kind::Run, QStringList{kEngine, QStringLiteral("--inputs")} + kLimitOptions + kMachineOptions,
+      {kJson, kAllowUnsandboxed}}},
+    {QStringLiteral("batch"),
+     {CliCommand::Kind::Batch, QStringList{kEngine, QStringLiteral("--parallel")} + kLimitOptions + kMachineOptions,
+      {kAllowUnsandboxed}}},
+    {QStringLiteral("doctor"), {CliCommand::Kind::Doctor, kMachineOptions, {kJson, kAllowUnsandboxed}}},
+};
+
+bool isKnownOption(const QString &name)
+{
+    return std::any_of(kVerbs.cbegin(), kVerbs.cend(), [&name](const auto &verb) {
+        return verb.second.valueOptions.contains(name) || verb.second.flags.contains(name);
+    });
+}
+
+// The options after the verb; only `run` takes a positional argument (the snippet file).
+CliCommand parseVerb(const QString &verbName, const Verb &verb, const QStringList &arguments)
+{
+    CliCommand command;
+    command.kind = verb.kind;
+    bool haveFile = false;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        QString name = arguments.at(i);
+        QString value;
+        bool inlineValue = false;
+        if (name.startsWith(QLatin1String("--")) && name.contains(QLatin1Char('='))) {
+            const qsizetype equals = name.indexOf(QLatin1Char('='));
+            value = name.mid(equals + 1);
+            name = name.left(equals);
+            inlineValue = true;
+        }
+        if (verb.flags.contains(name)) {
+            (name == kJson ? command.json : command.allowUnsandboxed) = true;
+        } else if (verb.valueOptions.contains(name)) {
+            if (!inlineValue) {
+                if (i + 1 >= arguments.size())
+                    return invalid(tr("%1 needs a value").arg(name));
+                value = arguments.at(++i);
+            }
+            QString error;
+            if (!applyRunOption(command, name, value, &error))
+                return invalid(error);
+        } else if (name.startsWith(QLatin1String("--")) || (name.startsWith(QLatin1Char('-')) && name != QLatin1String("-"))) {
+            if (isKnownOption(name))
+                return invalid(tr("%1 does not take the option \"%2\"").arg(verbName, name));
+            return invalid(tr("unknown option \"%1\"").arg(name));
+        } else if (verb.kind != CliCommand::Kind::Run) {
+            return invalid(tr("%1 takes no argument \"%2\"").arg(verbName, name));
+        } else if (haveFile) {
+            return invalid(tr("only one snippet file may be given (got \"%1\" and \"%2\")").arg(command.codePath, name));
+        } else {
+            command.codePath = name;
+            haveFile = true;
+        }
+    }
+    if (verb.kind == CliCommand::Kind::Run && !haveFile)
+        return invalid(tr("run needs a snippet file, or - to read it from standard input"));
+    if (const QString problem = command.options.validate(); !problem.isEmpty())
+        return invalid(problem);
+    return command;
+}
 
 } // namespace
 
@@ -170,64 +247,84 @@ CliCommand parseCliArguments(const QStringList &arguments)
         command.kind = CliCommand::Kind::Version;
         return command;
     }
-    if (verb == QLatin1String("doctor")) {
-        command.kind = CliCommand::Kind::Doctor;
-        for (qsizetype i = 1; i < arguments.size(); ++i) {
-            const QString &argument = arguments.at(i);
-            QString error;
-            if (argument == QLatin1String("--json"))
-                command.json = true;
-            else if (argument == QLatin1String("--allow-unsandboxed"))
-                command.allowUnsandboxed = true;
-            else if (kDoctorOptions.contains(argument) && i + 1 < arguments.size())
-                applyRunOption(command, argument, arguments.at(++i), &error);
-            else
-                return invalid(tr("doctor takes no argument \"%1\"").arg(argument));
-        }
-        return command;
-    }
-    if (verb != QLatin1String("run"))
-        return invalid(tr("unknown command \"%1\"").arg(verb));
+    for (const auto &[name, spec] : kVerbs)
+        if (verb == name)
+            return parseVerb(name, spec, arguments);
+    return invalid(tr("unknown command \"%1\"").arg(verb));
+}
 
-    command.kind = CliCommand::Kind::Run;
-    bool haveFile = false;
-    for (qsizetype i = 1; i < arguments.size(); ++i) {
-        QString name = arguments.at(i);
-        QString value;
-        bool inlineValue = false;
-        if (name.startsWith(QLatin1String("--")) && name.contains(QLatin1Char('='))) {
-            const qsizetype equals = name.indexOf(QLatin1Char('='));
-            value = name.mid(equals + 1);
-            name = name.left(equals);
-            inlineValue = true;
-        }
-        if (name == QLatin1String("--json")) {
-            command.json = true;
-        } else if (name == QLatin1String("--allow-unsandboxed")) {
-            command.allowUnsandboxed = true;
-        } else if (kValueOptions.contains(name)) {
-            if (!inlineValue) {
-                if (i + 1 >= arguments.size())
-                    return invalid(tr("%1 needs a value").arg(name));
-                value = arguments.at(++i);
-            }
-            QString error;
-            if (!applyRunOption(command, name, value, &error))
-                return invalid(error);
-        } else if (name.startsWith(QLatin1String("--")) || (name.startsWith(QLatin1Char('-')) && name != QLatin1String("-"))) {
-            return invalid(tr("unknown option \"%1\"").arg(name));
-        } else if (haveFile) {
-            return invalid(tr("only one snippet file may be given (got \"%1\" and \"%2\")").arg(command.codePath, name));
-        } else {
-            command.codePath = name;
-            haveFile = true;
-        }
-    }
-    if (!haveFile)
-        return invalid(tr("run needs a snippet file, or - to read it from standard input"));
-    if (const QString problem = command.options.validate(); !problem.isEmpty())
-        return invalid(problem);
-    return command;
+QString compactJson(const QJsonValue &value)
+{
+    // A one-element array lets QJsonDocument print any value, scalars included.
+    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
+}
+
+namespace {
+
+QString lineError(qint64 lineNumber, const QString &message)
+{
+    return tr("line %1: %2").arg(QString::number(lineNumber), message);
+}
+
+} // namespace
+
+BatchLine oversizedBatchLine(qint64 lineNumber)
+{
+    BatchLine line;
+    line.error = lineError(lineNumber, tr("the line is longer than %1 MiB; it was skipped").arg(kMaxBatchLineBytes >> 20));
+    return line;
+}
+
+BatchLine parseBatchLine(const QByteArray &line, qint64 lineNumber, const ExecutionOptions &defaults)
+{
+    BatchLine parsed;
+    const auto fail = [&parsed, lineNumber](const QString &message) {
+        parsed.error = lineError(lineNumber, message);
+        return parsed;
+    };
+    QJsonParseError parseError{};
+    const QJsonDocument document = QJsonDocument::fromJson(line, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(tr("not valid JSON: %1 at character %2").arg(parseError.errorString()).arg(parseError.offset));
+    if (!document.isObject())
+        return fail(tr("a request must be a JSON object like {\"id\": 1, \"code\": \"result = 1\"}"));
+    const QJsonObject object = document.object();
+    // The id first, so that every later complaint about this line can carry it.
+    if (const QJsonValue id = object.value(QStringLiteral("id")); id.isString())
+        parsed.request.id = id.toString();
+    else if (id.isDouble())
+        parsed.request.id = compactJson(id);
+    else if (!id.isUndefined())
+        return fail(tr("\"id\" must be a string or a number"));
+    // Unknown names are refused rather than ignored: a typo ("option", "timeout") would
+    // otherwise run the snippet with limits the caller did not mean.
+    static const QStringList fields{QStringLiteral("id"), QStringLiteral("code"), QStringLiteral("inputs"), QStringLiteral("options")};
+    for (const QString &key : object.keys())
+        if (!fields.contains(key))
+            return fail(tr("unknown field \"%1\" (a request has id, code, inputs and options)").arg(key));
+    const QJsonValue code = object.value(QStringLiteral("code"));
+    if (code.isUndefined())
+        return fail(tr("\"code\" is missing"));
+    if (!code.isString())
+        return fail(tr("\"code\" must be a string"));
+    const QJsonValue inputs = object.value(QStringLiteral("inputs"));
+    if (!inputs.isUndefined() && !inputs.isObject())
+        return fail(tr("\"inputs\" must be a JSON object"));
+    const QJsonValue optionsValue = object.value(QStringLiteral("options"));
+    if (!optionsValue.isUndefined() && !optionsValue.isObject())
+        return fail(tr("\"options\" must be a JSON object"));
+    const QJsonObject options = optionsValue.toObject();
+    const QStringList known = ExecutionOptions().toJson().keys();
+    for (const QString &key : options.keys())
+        if (!known.contains(key))
+            return fail(tr("unknown option \"%1\" (known: %2)").arg(key, known.join(QStringLiteral(", "))));
+    parsed.request.options = defaults;
+    if (QString error; !ExecutionOptions::fromJson(options, &parsed.request.options, &error))
+        return fail(error);
+    parsed.request.code = code.toString();
+    parsed.request.inputs = inputs.toObject();
+    return parsed;
 }
 
 QString cliUsage()
@@ -235,6 +332,8 @@ QString cliUsage()
     return tr(
         "Usage:\n"
         "  pysandbox-cli run FILE|- [options]   run a Python snippet in a sandbox\n"
+        "  pysandbox-cli batch [options]        run one JSON request per line of standard input\n"
+        "                                       and print one result envelope per line\n"
         "  pysandbox-cli doctor [--json] [--python PATH] [--bubblewrap PATH] [--allow-unsandboxed]\n"
         "                                       show which engines are ready and why not\n"
         "  pysandbox-cli --version | --help\n"
@@ -256,8 +355,16 @@ QString cliUsage()
         "                                      limits only instead of refusing\n"
         "  --json                              print exactly one result envelope as JSON\n"
         "\n"
+        "Batch: each line is {\"id\": ..., \"code\": ..., \"inputs\": {...}, \"options\": {...}};\n"
+        "options use the envelope's limit names (wall_timeout_ms, memory_mb, ...) and override the\n"
+        "command line. batch takes the run options except --inputs and --json, and:\n"
+        "  --parallel N                        runs at once, 1 to 16 (default 1: in input order;\n"
+        "                                      otherwise results come as runs finish)\n"
+        "\n"
         "Exit status: 0 ok, 1 the snippet raised an error, 2 usage error,\n"
-        "3 a limit stopped the run or it was cancelled, 4 the engine failed.\n");
+        "3 a limit stopped the run or it was cancelled, 4 the engine failed.\n"
+        "batch exits 0 once every line has an envelope (failed snippets included), 3 when\n"
+        "interrupted or when standard output closes, 4 when the engine is not ready.\n");
 }
 
 } // namespace pysandbox

@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QFutureWatcher>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <unistd.h>
@@ -95,12 +96,15 @@ void NativeEngine::prepareWarmPool()
 {
     if (!m_config.warmPool)
         return;
-    QPointer<NativeEngine> self(this);
-    environment().then(this, [self](const NativeEnvironment &environment) {
+    // A watcher owned by the engine: destroyed with it, so no callback outlives the engine
+    // (QFuture::then with a context asserts in Qt 6.4 when the context is gone).
+    auto *watcher = new QFutureWatcher<NativeEnvironment>(this);
+    connect(watcher, &QFutureWatcher<NativeEnvironment>::finished, this, [this, watcher] {
         QString ignored;
-        if (self)
-            self->warmPool(environment, &ignored);
+        warmPool(watcher->result(), &ignored);
+        watcher->deleteLater();
     });
+    watcher->setFuture(environment());
 }
 
 QFuture<NativeEnvironment> NativeEngine::environment()
