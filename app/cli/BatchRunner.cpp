@@ -1,6 +1,7 @@
 #include "BatchRunner.h"
 
 #include "CliOutput.h"
+#include "cli/BatchRequest.h"
 #include "execution/Engine.h"
 
 #include <QSocketNotifier>

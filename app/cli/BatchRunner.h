@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cli/BatchRequest.h"
 #include "cli/CliArguments.h"
 
 #include <QList>

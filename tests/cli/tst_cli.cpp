@@ -1,5 +1,5 @@
 // The real pysandbox-cli binary, driven the way a script would drive it.
-#include "TestSupport.h"
+#include "CliSupport.h"
 
 #include <QJsonDocument>
 #include <QProcess>
@@ -12,31 +12,6 @@ using namespace pysandbox;
 using namespace pysandbox::test;
 
 namespace {
-
-struct CliResult
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-CliResult runCli(const QStringList &arguments, const QByteArray &stdinData = {}, int timeoutMs = 60'000)
-{
-    QProcess process;
-    process.start(cliPath(), arguments);
-    process.write(stdinData);
-    process.closeWriteChannel();
-    CliResult result;
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = process.readAllStandardOutput();
-    result.err = process.readAllStandardError();
-    return result;
-}
 
 QStringList withPython(QStringList arguments)
 {

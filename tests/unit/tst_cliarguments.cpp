@@ -1,3 +1,4 @@
+#include "cli/BatchRequest.h"
 #include "cli/CliArguments.h"
 
 #include <QJsonArray>
