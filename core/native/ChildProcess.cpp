@@ -357,6 +357,12 @@ void ChildProcess::readChannel(Channel channel, bool drain)
     } while (drain);
 }
 
+void ChildProcess::drainOutput()
+{
+    readChannel(Channel::Stdout, true);
+    readChannel(Channel::Stderr, true);
+}
+
 void ChildProcess::stopReading(Channel channel)
 {
     closePipe(pipeFor(channel));
@@ -364,7 +370,7 @@ void ChildProcess::stopReading(Channel channel)
 
 void ChildProcess::sendSignal(int signal)
 {
-    if (isRunning() && m_pid > 0)
+    if (isRunning() && m_pid > 1)
         ::kill(m_pid, signal);
 }
 
@@ -372,7 +378,7 @@ void ChildProcess::killGroup()
 {
     // Also after the leader is reaped: the group lives on while members remain, and its
     // id cannot be handed to a new process while it does.
-    if (m_pid > 0)
+    if (m_pid > 1) // never kill(-1): that is every process we may signal
         ::kill(-m_pid, SIGKILL);
     else if (m_zygotePid > 0)
         m_killWhenStarted = true; // the zygote has not said which process it forked yet

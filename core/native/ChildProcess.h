@@ -77,12 +77,17 @@ public:
     pid_t zygotePid() const { return m_zygotePid; }
     // What the warm child reported before any user code ran.
     int warmLandlockAbi() const { return m_warmLandlockAbi; }
+    int warmSeccompFilters() const { return m_warmSeccompFilters; }
+    qint64 warmStartRssKb() const { return m_warmStartRssKb; } // the preload it shares, mostly
+    const QString &warmRunName() const { return m_warmRunName; }
     const QString &warmSetupError() const { return m_setupError; }
 
     // Queues bytes for the request pipe; written as the child reads them.
     void writeRequest(const QByteArray &bytes);
     // Closes the request pipe once everything queued is written.
     void closeRequest();
+    // Delivers what stdout and stderr hold right now.
+    void drainOutput();
     // Stops delivering a channel (its bytes stay in the pipe and are never read).
     void stopReading(Channel channel);
     void sendSignal(int signal);
@@ -125,6 +130,9 @@ private:
     Pipe m_status;
     bool m_killWhenStarted = false;
     int m_warmLandlockAbi = 0;
+    int m_warmSeccompFilters = 0;
+    qint64 m_warmStartRssKb = 0;
+    QString m_warmRunName;
     QString m_setupError;
 };
 

@@ -128,6 +128,9 @@ void ChildProcess::readStatus()
         if (type == QLatin1String("started") && m_pid < 0 && sender > 0 && parentOf(sender) == m_zygotePid) {
             m_pid = sender;
             m_warmLandlockAbi = report.value(QStringLiteral("landlock")).toInt();
+            m_warmSeccompFilters = report.value(QStringLiteral("seccomp_filters")).toInt();
+            m_warmStartRssKb = report.value(QStringLiteral("rss_kb")).toInteger();
+            m_warmRunName = report.value(QStringLiteral("run")).toString();
             if (m_killWhenStarted)
                 killGroup();
         } else if (type == QLatin1String("setup_failed") && sender > 0 && parentOf(sender) == m_zygotePid) {

@@ -71,7 +71,8 @@ NativeRun::NativeRun(ExecutionRequest request, NativeEngineConfig config, QFutur
 NativeRun::~NativeRun()
 {
     if (m_child && m_child->isRunning()) {
-        ProcessTree::killDescendants(m_child->pid());
+        if (!m_child->isWarm()) // a warm run's leftovers are the zygote's to kill
+            ProcessTree::killDescendants(m_child->pid());
         m_child->killGroup();
     }
     delete m_child; // reaps the child before the scratch tree goes
@@ -202,7 +203,7 @@ WarmPool *NativeRun::chooseWarmPool(const NativeEnvironment &environment)
 bool NativeRun::launchWarm(WarmPool *pool, QString *error)
 {
     const ExecutionOptions &options = m_request.options;
-    const QJsonObject header{{QStringLiteral("limits"), QJsonObject{
+    const QJsonObject header{{QStringLiteral("type"), QStringLiteral("run")}, {QStringLiteral("limits"), QJsonObject{
         {QStringLiteral("cpu_seconds"), options.cpuSeconds},
         {QStringLiteral("memory_mb"), options.memoryMb},
         {QStringLiteral("max_processes"), options.maxProcesses},
@@ -217,6 +218,7 @@ bool NativeRun::launchWarm(WarmPool *pool, QString *error)
         m_child = nullptr;
         return false;
     }
+    m_pool = pool;
     m_child->writeRequest(runner::encodeRequest(m_request, m_config.runnerLimits, true));
     m_scratchBaseline = warmScratchUsedBytes(pool->zygotePid());
     startTimers();
@@ -309,6 +311,29 @@ void NativeRun::onChunk(ChildProcess::Channel channel, const QByteArray &chunk)
 
 void NativeRun::onResultFrame()
 {
+    if (m_child->isWarm()) {
+        // The result is in and the runner flushed the snippet's output before it: the run is
+        // over. Waiting for the exit would add the teardown of the preload's address space
+        // (~2 ms) to every run; the zygote reaps it and kills whatever the snippet left.
+        // Nothing here scans /proc: this is on every run's path.
+        if (!m_verified && m_child->pid() > 0)
+            verifyLayers(m_child->pid());
+        ChildExit finished;
+        ProcessSample runner;
+        if (ProcessTree::readProcess(m_child->pid(), &runner))
+            finished.userCpuUs = runner.cpuMs * 1000;
+        char status[4096];
+        if (ProcessTree::readProcFile(m_child->pid(), "status", status, sizeof status))
+            if (const char *peak = std::strstr(status, "\nVmHWM:")) // its peak RSS so far
+                finished.maxRssKb = std::strtoll(peak + 7, nullptr, 10);
+        m_child->drainOutput();
+        m_child->disconnect(this);
+        m_child->closeRequest();
+        if (m_pool)
+            m_pool->runFinished(m_child->warmRunName()); // before any later run of this pool starts
+        onExit(finished);
+        return;
+    }
     // The runner waits for our release: the moment to confirm which layers held it.
     const TreeSample tree = ProcessTree::sample(m_child->pid());
     const pid_t runner = runnerPid(tree);
@@ -324,6 +349,11 @@ void NativeRun::onResultFrame()
             if (process.pid != runner && ProcessTree::innermostPid(process.pid) > 2)
                 ::kill(process.pid, SIGKILL);
     ProcessTree::killDescendants(runner > 0 ? runner : m_child->pid());
+    releaseRunner();
+}
+
+void NativeRun::releaseRunner()
+{
     m_child->closeRequest();
     if (!m_graceTimer) {
         m_graceTimer = new QTimer(this);
@@ -358,11 +388,12 @@ void NativeRun::sampleTree()
     const qint64 limitKb = static_cast<qint64>(options.memoryMb) * 1024;
     qint64 memoryKb = tree.rssKb;
     const bool confirm = tree.rssKb > m_peakRawRssKb || (options.memoryMb > 0 && tree.rssKb > limitKb);
-    if (warm && confirm)
-        memoryKb = std::min(tree.rssKb, ProcessTree::privateSetKb(tree, m_child->pid()));
-    else if (warm)
-        memoryKb = m_peakRssKb;
-    else if (tree.processes > 1 && confirm)
+    if (warm) {
+        // What it added over the shared preload; the slower private-page count confirms a stop.
+        memoryKb = std::max<qint64>(0, tree.rssKb - m_child->warmStartRssKb());
+        if (options.memoryMb > 0 && memoryKb > limitKb)
+            memoryKb = std::min(memoryKb, ProcessTree::privateSetKb(tree, m_child->pid()));
+    } else if (tree.processes > 1 && confirm)
         memoryKb = std::min(tree.rssKb, ProcessTree::proportionalSetKb(tree, m_child->pid()));
     m_peakRawRssKb = std::max(m_peakRawRssKb, tree.rssKb);
     m_peakRssKb = std::max(m_peakRssKb, memoryKb);
@@ -429,9 +460,12 @@ pid_t NativeRun::runnerPid(const TreeSample &tree) const
 
 void NativeRun::verifyLayers(pid_t runner)
 {
-    m_verified = verifySandboxLayers(runner);
-    if (!m_child->isWarm())
+    if (!m_child->isWarm()) {
+        m_verified = verifySandboxLayers(runner);
         return;
+    }
+    m_verified = m_pool ? verifySandboxLayersLike(runner, m_child->zygotePid(), m_pool->zygoteLayers())
+                        : verifySandboxLayers(runner);
     // The per-run layers of a warm child: its stacked seccomp filter shows in /proc; Landlock
     // does not, so it is the child's own report, made before any user code ran.
     char status[4096];
@@ -593,7 +627,8 @@ void NativeRun::onExit(const ChildExit &reaped)
     if (envelope.status == RunStatus::CpuLimit && exit.signaled && exit.signal == SIGXCPU)
         envelope.usage.cpuMs = std::max<qint64>(envelope.usage.cpuMs, m_request.options.cpuSeconds * 1000LL);
     // A warm child's maxrss counts the preload it shares with the zygote.
-    envelope.usage.peakMemoryKb = warm ? m_peakRssKb : std::max(exit.maxRssKb, m_peakRssKb);
+    envelope.usage.peakMemoryKb = warm ? std::max(m_peakRssKb, exit.maxRssKb - m_child->warmStartRssKb())
+                                       : std::max(exit.maxRssKb, m_peakRssKb);
     envelope.usage.outputBytes = m_stdout.totalBytes + m_stderr.totalBytes;
     envelope.usage.peakProcesses = std::max(m_peakProcesses, 1);
     envelope.usage.limits = limitsJson(m_request.options);

@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QFutureWatcher>
+#include <QPointer>
 
 #include <memory>
 
@@ -46,6 +47,8 @@ private:
     void onChunk(ChildProcess::Channel channel, const QByteArray &chunk);
     void onExit(const ChildExit &exit);
     void onResultFrame();
+    // Closes the request pipe (the runner leaves) and kills the group if it lingers.
+    void releaseRunner();
     void sampleTree();
     void stop(StopReason reason);
     RunStatus decideStatus(const ChildExit &exit, const std::optional<runner::RunnerResult> &result) const;
@@ -57,6 +60,7 @@ private:
     QFutureWatcher<NativeEnvironment> m_environmentWatcher;
     QString m_runnerSource;
     WarmPoolProvider m_warmPool;
+    QPointer<WarmPool> m_pool; // the pool this run started in
     PythonInterpreter m_python;
     bool m_sandboxed = false;
     bool m_waitingForPool = false;

@@ -19,7 +19,7 @@ namespace {
 const long kTicksPerSecond = ::sysconf(_SC_CLK_TCK);
 const long kPageKb = ::sysconf(_SC_PAGESIZE) / 1024;
 
-bool readStat(pid_t pid, ProcessSample *out)
+bool readStatOf(pid_t pid, ProcessSample *out)
 {
     char buffer[1024];
     if (!ProcessTree::readProcFile(pid, "stat", buffer, sizeof buffer))
@@ -62,7 +62,7 @@ QList<ProcessSample> ProcessTree::scan()
         if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
             continue;
         ProcessSample sample;
-        if (readStat(static_cast<pid_t>(std::atoi(entry->d_name)), &sample))
+        if (readStatOf(static_cast<pid_t>(std::atoi(entry->d_name)), &sample))
             processes.append(sample);
     }
     ::closedir(proc);
@@ -106,6 +106,8 @@ TreeSample ProcessTree::sample(pid_t root, const QList<ProcessSample> &processes
 
 int ProcessTree::killDescendants(pid_t root, int rounds)
 {
+    if (root <= 1)
+        return 0; // a run's root is never init (and "descendants of 0" would be everything)
     int signalled = 0;
     for (int round = 0; round < rounds; ++round) {
         const TreeSample tree = sample(root);
@@ -126,7 +128,7 @@ int ProcessTree::killRemembered(const QHash<pid_t, quint64> &remembered)
     int signalled = 0;
     for (auto it = remembered.cbegin(); it != remembered.cend(); ++it) {
         ProcessSample current;
-        if (!readStat(it.key(), &current) || current.startTicks != it.value() || current.state == 'Z')
+        if (!readStatOf(it.key(), &current) || current.startTicks != it.value() || current.state == 'Z')
             continue;
         ::kill(current.pid, SIGSTOP);
         signalled += killDescendants(current.pid);
@@ -150,6 +152,11 @@ bool ProcessTree::readProcFile(pid_t pid, const char *name, char *buffer, size_t
         return false;
     buffer[got] = '\0';
     return true;
+}
+
+bool ProcessTree::readProcess(pid_t pid, ProcessSample *out)
+{
+    return pid > 0 && readStatOf(pid, out);
 }
 
 qint64 ProcessTree::availableMemoryKb()

@@ -53,6 +53,8 @@ public:
     static pid_t innermostPid(pid_t pid);
     // Reads the start of /proc/<pid>/<name> into buffer as a NUL-terminated string.
     static bool readProcFile(pid_t pid, const char *name, char *buffer, size_t size);
+    // One process's /proc/<pid>/stat (no scan of the others).
+    static bool readProcess(pid_t pid, ProcessSample *out);
     // MemAvailable from /proc/meminfo, or -1.
     static qint64 availableMemoryKb();
 

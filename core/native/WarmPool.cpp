@@ -173,6 +173,7 @@ void WarmPool::readControl()
         return; // the zygote says nothing else here, and runs cannot reach this socket
     m_zygotePid = sender;
     m_ready = report;
+    m_zygoteLayers = verifySandboxLayers(sender);
     m_startupMs = m_clock.elapsed();
     if (m_startTimeout)
         m_startTimeout->stop();
@@ -199,6 +200,19 @@ bool WarmPool::launch(ChildProcess *child, const QByteArray &header, QString *er
     connect(child, &ChildProcess::exited, this, end);
     connect(child, &QObject::destroyed, this, end);
     return true;
+}
+
+void WarmPool::runFinished(const QString &runName)
+{
+    if (m_controlFd < 0 || runName.isEmpty())
+        return;
+    const QByteArray message = QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("finished")},
+                                                         {QStringLiteral("run"), runName}})
+                                   .toJson(QJsonDocument::Compact);
+    // A few bytes on a socket the zygote keeps reading: it does not block in practice, and a
+    // failure means the zygote is gone, which its exit handling reports.
+    [[maybe_unused]] const auto sent = ::send(m_controlFd, message.constData(), static_cast<size_t>(message.size()),
+                                              MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 void WarmPool::retire()

@@ -2,6 +2,7 @@
 
 #include "ChildProcess.h"
 #include "PythonInterpreter.h"
+#include "isolation/IsolationVerifier.h"
 
 #include <QElapsedTimer>
 #include <QJsonObject>
@@ -52,12 +53,18 @@ public:
     // The zygote's "ready" message: preloaded modules, failures, mapped memory.
     const QJsonObject &readyReport() const { return m_ready; }
     QStringList preloaded() const;
+    // The sandbox layers read from the zygote's /proc entries once it was ready; its children
+    // share its namespaces (verifySandboxLayersLike).
+    const VerifiedLayers &zygoteLayers() const { return m_zygoteLayers; }
     int restarts() const { return m_restarts; }
     qint64 startupMs() const { return m_startupMs; }
 
     // Starts a child of the zygote; only while Ready.
     bool launch(ChildProcess *child, const QByteArray &header, QString *error);
     int activeRuns() const { return m_activeRuns; }
+    // Tells the zygote that a run it started is over (the host has its result), so that its
+    // directory is sealed before any run sent after this call begins.
+    void runFinished(const QString &runName);
     // Takes no new runs and deletes itself once the runs it started have ended (a changed
     // configuration must not kill the runs already under way).
     void retire();
@@ -81,6 +88,7 @@ private:
     QTimer *m_startTimeout = nullptr;
     pid_t m_zygotePid = -1;
     QJsonObject m_ready;
+    VerifiedLayers m_zygoteLayers;
     QByteArray m_log; // the zygote's own output (capped), to explain a failure
     int m_restarts = 0;
     int m_activeRuns = 0;

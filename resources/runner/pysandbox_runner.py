@@ -81,6 +81,14 @@ def _read_request(fd):
     return None
 
 
+def _flush():
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
 def _release(fd):
     """Block until the host closes the request pipe (it first kills the snippet's leftovers)."""
     while True:
@@ -91,11 +99,7 @@ def _release(fd):
             continue
         except OSError:
             break
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
+    _flush()
     os._exit(0)  # snippet atexit handlers and threads must not run on
 
 
@@ -619,6 +623,7 @@ def _main():
         body = (b'{"protocol":1,"has_result":false,"result":null,"result_truncated":false,'
                 b'"error":{"type":"' + name.encode() + b'","message":"","line":null,"traceback":"",'
                 b'"frames":[]},"displays":[]}')
+    _flush()  # all of the snippet's output is in the pipes before its result: a warm host may finish then
     try:
         view = memoryview(len(body).to_bytes(8, "big") + body)
         while view:

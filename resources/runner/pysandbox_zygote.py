@@ -133,45 +133,102 @@ def _limit_resources(limits):
 _owned = []  # this process's sockets, detached in each child
 
 
-def _become_run(header, fds, status, run_dir, devnull, runner):
-    """In the forked child: lock down, report, and run the snippet. Never returns."""
+def _prepare_spare(run_dir):
+    """In a freshly forked spare, before any run is known: everything that does not depend on
+    the run. Returns (Landlock ABI, number of seccomp filters, error)."""
+    os.setsid()
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != _ZYGOTE_PID:
+        os._exit(1)
+    _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    signal.set_wakeup_fd(-1)
+    for number in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        os.setsid()
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != _ZYGOTE_PID:
-            os._exit(1)
-        _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        signal.set_wakeup_fd(-1)
-        for number in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGTERM):
-            signal.signal(number, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Like a cold run's /work and /tmp: an empty working directory and a temp directory.
+        os.chdir(run_dir + "/work")
+        os.environ.update(HOME=run_dir + "/work", TMPDIR=run_dir + "/tmp", MPLCONFIGDIR=run_dir + "/tmp")
+        skip = _CONFIG.get("skip", [])  # layers a test takes away to prove they matter
+        abi = 0 if "landlock" in skip else _landlock_abi()
+        if abi:
+            _lock_down_files(abi, run_dir)
+        filters = 1
+        if "per-run-seccomp" not in skip:
+            _stack_seccomp(_SECCOMP_PROGRAM)
+            filters = 2
+        return abi, filters, None
+    except BaseException as exc:
+        return 0, 0, "%s: %s" % (type(exc).__name__, exc)
+
+
+def _become_spare(channel, run_dir, devnull, runner):
+    """The spare: locked down ahead of time, then waiting for its run. Never returns."""
+    try:
         for sock in _owned:
-            if sock is not status:
+            if sock is not channel:
                 sock.detach()
+        keep = {0, 1, 2, channel.fileno(), devnull}
+        for name in os.listdir("/proc/self/fd"):  # the zygote's sockets, other runs' status
+            if int(name) not in keep:
+                try:
+                    os.close(int(name))
+                except OSError:
+                    pass  # the directory listing's own fd
+        abi, filters, error = _prepare_spare(run_dir)
+        message, fds, _, _ = socket.recv_fds(channel, 65536, 8)
+        if not message or len(fds) != 5:
+            os._exit(0)  # the zygote is shutting down
+        status = socket.socket(fileno=fds[4])
         try:
-            _limit_resources(header.get("limits", {}))
-            # Like a cold run's /work and /tmp: an empty working directory and a temp directory.
-            os.chdir(run_dir + "/work")
-            os.environ.update(HOME=run_dir + "/work", TMPDIR=run_dir + "/tmp", MPLCONFIGDIR=run_dir + "/tmp")
-            skip = _CONFIG.get("skip", [])  # layers a test takes away to prove they matter
-            abi = 0 if "landlock" in skip else _landlock_abi()
-            if abi:
-                _lock_down_files(abi, run_dir)
-            if "per-run-seccomp" not in skip:
-                _stack_seccomp(_SECCOMP_PROGRAM)
+            if error:
+                raise RuntimeError(error)
+            _limit_resources(json.loads(message).get("limits", {}))
             for target, fd in enumerate((devnull, fds[0], fds[1], fds[2], fds[3])):
                 os.dup2(fd, target)
-            status.send(json.dumps({"type": "started", "landlock": abi, "seccomp_filters": 1 if "per-run-seccomp" in skip else 2}).encode())
+            with open("/proc/self/statm") as statm:
+                rss_kb = int(statm.read().split()[1]) * resource.getpagesize() // 1024
+            status.send(json.dumps({"type": "started", "landlock": abi, "seccomp_filters": filters,
+                                    "rss_kb": rss_kb, "run": os.path.basename(run_dir)}).encode())
         except BaseException as exc:
             status.send(json.dumps({"type": "setup_failed", "error": "%s: %s" % (type(exc).__name__, exc)}).encode())
             os._exit(126)
         status.detach()
+        channel.detach()
         os.closerange(5, 1 << 16)
         sys.argv[:] = ["-c", "3", "4"]
         runner["_main"]()
     except BaseException:
         pass
     os._exit(125)
+
+
+class _Spare:
+    """A child forked ahead of time, so that a run waits neither for fork() nor for the lock-down."""
+
+    def __init__(self, devnull, runner):
+        self.run_dir = "/work/run-" + secrets.token_hex(16)  # unguessable: siblings cannot name it
+        os.mkdir(self.run_dir, 0o700)
+        os.mkdir(self.run_dir + "/work", 0o700)
+        os.mkdir(self.run_dir + "/tmp", 0o700)
+        self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        _owned.append(theirs)
+        self.pid = os.fork()
+        if self.pid == 0:
+            _become_spare(theirs, self.run_dir, devnull, runner)
+        _owned.remove(theirs)
+        theirs.close()
+        _owned.append(self.channel)
+
+    def hand_over(self, message, fds):
+        try:
+            socket.send_fds(self.channel, [message], fds)
+            return True
+        except OSError:
+            return False
+        finally:
+            _owned.remove(self.channel)
+            self.channel.close()
 
 
 def _children_of(pid):
@@ -188,8 +245,20 @@ def _children_of(pid):
     return found
 
 
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
 def _remove_tree(path):
-    """Removes a run directory whatever modes the snippet left on it."""
+    """Removes a run directory whatever modes the snippet (or _seal) left on it."""
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        return
     for root, dirs, files in os.walk(path, topdown=True):
         for name in dirs:
             try:
@@ -214,7 +283,7 @@ def _remove_tree(path):
         pass
 
 
-def _reap(runs):
+def _reap(runs, spare):
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -224,11 +293,12 @@ def _reap(runs):
             return
         entry = runs.pop(pid, None)
         if entry is None:
-            continue  # a leftover the sweep killed
+            continue  # a leftover the sweep killed, or a spare that died
         sock, run_dir = entry
+        _seal(run_dir)  # before the report: the host may start the next run as soon as it has it
         # Orphans of the run reparented to this subreaper: nothing of a finished run lives on.
         for leftover in _children_of(_ZYGOTE_PID):
-            if leftover not in runs:
+            if leftover not in runs and leftover != spare.pid:
                 try:
                     os.kill(leftover, signal.SIGKILL)
                 except OSError:
@@ -241,30 +311,53 @@ def _reap(runs):
             pass
         _owned.remove(sock)
         sock.close()
-        _remove_tree(run_dir)
+        _remove_tree(run_dir)  # after the report: the host need not wait for it
 
 
-def _start_run(message, fds, runs, devnull, runner):
+def _seal(run_dir):
+    """Mode 0 on a finished run's directory: nothing in the sandbox (same uid, no capabilities)
+    can look up a path through it any more, not even to stat a file, until it is removed."""
+    try:
+        os.chmod(run_dir, 0)
+    except OSError:
+        pass
+
+
+def _finished(message, runs):
+    """The host has the run's result and ended it: seal its directory before the next run."""
+    name = message.get("run")
+    for pid, (sock, run_dir) in runs.items():
+        if isinstance(name, str) and os.path.basename(run_dir) == name:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # the host did too; its leftovers go at the reap
+            except OSError:
+                pass
+            _seal(run_dir)
+
+
+def _handle(message, fds, runs, spare):
+    """One control message. Returns "run" when the spare took a run (the caller replaces it),
+    "done" for anything else, False when the spare is gone."""
     try:
         header = json.loads(message)
-        if len(fds) != 5 or not isinstance(header, dict):
-            raise ValueError("a run needs a header and 5 descriptors")
-        run_dir = "/work/run-" + secrets.token_hex(16)  # unguessable: siblings cannot name it
-        os.mkdir(run_dir, 0o700)
-        os.mkdir(run_dir + "/work", 0o700)
-        os.mkdir(run_dir + "/tmp", 0o700)
-    except (ValueError, OSError):
+    except ValueError:
+        header = None
+    if isinstance(header, dict) and header.get("type") == "finished" and not fds:
+        _finished(header, runs)
+        return "done"
+    valid = isinstance(header, dict) and header.get("type") == "run" and len(fds) == 5
+    if not valid:
         for fd in fds:
-            os.close(fd)
-        return
-    sock = socket.socket(fileno=fds[4])
-    _owned.append(sock)
-    pid = os.fork()
-    if pid == 0:
-        _become_run(header, fds, sock, run_dir, devnull, runner)
+            os.close(fd)  # EOF on the status socket: the host reports that the run did not start
+        return "done"
+    if not spare.hand_over(message, fds):
+        return False
     for fd in fds[:4]:
         os.close(fd)
-    runs[pid] = (sock, run_dir)
+    sock = socket.socket(fileno=fds[4])
+    _owned.append(sock)
+    runs[spare.pid] = (sock, spare.run_dir)
+    return "run"
 
 
 def _preload(names):
@@ -303,8 +396,23 @@ def _serve():
                              "preloaded": loaded, "failed": failed, "landlock": _landlock_abi(),
                              "mapped_kb": mapped_kb}).encode())
     runs = {}
+    spare = _Spare(devnull, runner)
     while True:
         readable = select.select([control, wake_r], [], [])[0]
+        # A waiting run first: reaping (and the report nobody waits for) can come after.
+        if control in readable:
+            message, fds, _, _ = socket.recv_fds(control, 65536, 8)
+            if not message:
+                break  # the host is gone
+            outcome = _handle(message, fds, runs, spare)
+            if not outcome:
+                spare = _Spare(devnull, runner)
+                outcome = _handle(message, fds, runs, spare)
+                if not outcome:
+                    for fd in fds:
+                        os.close(fd)
+            if outcome == "run":
+                spare = _Spare(devnull, runner)  # the refill, while the run runs
         if wake_r in readable:
             while True:
                 try:
@@ -312,12 +420,9 @@ def _serve():
                         break
                 except BlockingIOError:
                     break
-            _reap(runs)
-        if control in readable:
-            message, fds, _, _ = socket.recv_fds(control, 65536, 8)
-            if not message:
-                break  # the host is gone
-            _start_run(message, fds, runs, devnull, runner)
+            _reap(runs, spare)
+            if not _alive(spare.pid):
+                spare = _Spare(devnull, runner)
     for pid in list(runs) + _children_of(_ZYGOTE_PID):
         try:
             os.kill(pid, signal.SIGKILL)

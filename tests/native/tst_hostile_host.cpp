@@ -149,7 +149,8 @@ void TestHostileHost::readOtherEnvironments()
     QVERIFY2(run.is("ok"), qPrintable(run.describe()));
     QVERIFY2(run.result.value(QStringLiteral("found_in")).toArray().isEmpty(), qPrintable(run.describe()));
     QVERIFY(!run.result.value(QStringLiteral("own_environ_has_token")).toBool());
-    QVERIFY2(run.result.value(QStringLiteral("scanned")).toInt() <= 4, qPrintable(run.describe()));
+    // init and the runner (warm: also the zygote, its spare and a finished run still going away)
+    QVERIFY2(run.result.value(QStringLiteral("scanned")).toInt() <= (testsRunWarm() ? 6 : 4), qPrintable(run.describe()));
 }
 
 // ---------------------------------------------------------------- reaching out

@@ -217,7 +217,9 @@ void TestWarmPool::cancelStopsAWarmRun()
 
 void TestWarmPool::killedZygoteIsReplaced()
 {
+    QTRY_COMPARE_WITH_TIMEOUT(pool()->state(), WarmPool::State::Ready, 60'000);
     const pid_t zygote = pool()->zygotePid();
+    QVERIFY(zygote > 1); // never kill(-1) or kill(0)
     const int restarts = pool()->restarts();
     QSignalSpy states(pool(), &WarmPool::stateChanged);
     ExecutionRequest request;

@@ -67,15 +67,50 @@ QStringList expectedSandboxLayers()
             QStringLiteral("no-new-privileges"), QStringLiteral("no-capabilities")};
 }
 
+namespace {
+
+constexpr std::pair<const char *, const char *> kNamespaces[] = {
+    {"user", "user-namespace"}, {"pid", "pid-namespace"}, {"net", "network-namespace"}, {"ipc", "ipc-namespace"},
+    {"uts", "uts-namespace"},   {"cgroup", "cgroup-namespace"}, {"mnt", "mount-namespace"},
+};
+
+// The layers /proc/<pid>/status shows: seccomp mode, no_new_privs, empty capability sets.
+QStringList statusLayers(const QString &process)
+{
+    QStringList active;
+    QFile statusFile(QStringLiteral("/proc/%1/status").arg(process));
+    if (!statusFile.open(QIODevice::ReadOnly))
+        return active;
+    const QByteArray status = statusFile.readAll();
+    if (statusField(status, "Seccomp") == "2")
+        active.append(QStringLiteral("seccomp"));
+    if (statusField(status, "NoNewPrivs") == "1")
+        active.append(QStringLiteral("no-new-privileges"));
+    bool noCapabilities = true;
+    for (const char *set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+        const QByteArray value = statusField(status, set);
+        noCapabilities = noCapabilities && !value.isEmpty() && value.toULongLong(nullptr, 16) == 0;
+    }
+    if (noCapabilities)
+        active.append(QStringLiteral("no-capabilities"));
+    return active;
+}
+
+VerifiedLayers sorted(const QStringList &active)
+{
+    VerifiedLayers layers;
+    for (const QString &layer : expectedSandboxLayers())
+        (active.contains(layer) ? layers.active : layers.unverified).append(layer);
+    return layers;
+}
+
+} // namespace
+
 VerifiedLayers verifySandboxLayers(pid_t pid)
 {
     const QString process = QString::number(pid);
     QStringList active;
-    const std::pair<const char *, const char *> namespaces[] = {
-        {"user", "user-namespace"}, {"pid", "pid-namespace"}, {"net", "network-namespace"}, {"ipc", "ipc-namespace"},
-        {"uts", "uts-namespace"},   {"cgroup", "cgroup-namespace"}, {"mnt", "mount-namespace"},
-    };
-    for (const auto &[ns, layer] : namespaces) {
+    for (const auto &[ns, layer] : kNamespaces) {
         const QString theirs = nsLink(process, ns);
         if (!theirs.isEmpty() && theirs != nsLink(QStringLiteral("self"), ns))
             active.append(QLatin1String(layer));
@@ -88,25 +123,24 @@ VerifiedLayers verifySandboxLayers(pid_t pid)
     }
     if (rootIsReadOnly(process))
         active.append(QStringLiteral("read-only-root"));
-    QFile statusFile(QStringLiteral("/proc/%1/status").arg(process));
-    if (statusFile.open(QIODevice::ReadOnly)) {
-        const QByteArray status = statusFile.readAll();
-        if (statusField(status, "Seccomp") == "2")
-            active.append(QStringLiteral("seccomp"));
-        if (statusField(status, "NoNewPrivs") == "1")
-            active.append(QStringLiteral("no-new-privileges"));
-        bool noCapabilities = true;
-        for (const char *set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
-            const QByteArray value = statusField(status, set);
-            noCapabilities = noCapabilities && !value.isEmpty() && value.toULongLong(nullptr, 16) == 0;
-        }
-        if (noCapabilities)
-            active.append(QStringLiteral("no-capabilities"));
+    return sorted(active + statusLayers(process));
+}
+
+VerifiedLayers verifySandboxLayersLike(pid_t pid, pid_t reference, const VerifiedLayers &referenceLayers)
+{
+    const QString process = QString::number(pid);
+    bool same = true;
+    for (const auto &[ns, layer] : kNamespaces) {
+        const QString theirs = nsLink(process, ns);
+        same = same && !theirs.isEmpty() && theirs == nsLink(QString::number(reference), ns);
     }
-    VerifiedLayers layers;
-    for (const QString &layer : expectedSandboxLayers())
-        (active.contains(layer) ? layers.active : layers.unverified).append(layer);
-    return layers;
+    QStringList active = statusLayers(process);
+    const QStringList ownLayers{QStringLiteral("seccomp"), QStringLiteral("no-new-privileges"), QStringLiteral("no-capabilities")};
+    if (same) // the same namespaces: the same mounts, so the same root
+        for (const QString &layer : referenceLayers.active)
+            if (!ownLayers.contains(layer))
+                active.append(layer);
+    return sorted(active);
 }
 
 } // namespace pysandbox

@@ -17,6 +17,11 @@ struct VerifiedLayers
 
 VerifiedLayers verifySandboxLayers(pid_t pid);
 
+// For a process that should share `reference`'s namespaces (a warm run and its zygote, whose
+// layers were verified once): the namespace and mount layers hold when every namespace link
+// is the same as the reference's; the status layers are read for the process itself.
+VerifiedLayers verifySandboxLayersLike(pid_t pid, pid_t reference, const VerifiedLayers &referenceLayers);
+
 // The layers a bubblewrap sandbox is expected to show, in report order.
 QStringList expectedSandboxLayers();
 
