@@ -8,7 +8,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonDocument>
 #include <QPointer>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
@@ -20,7 +19,6 @@
 #include <cstring>
 
 #include <sys/resource.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 namespace pysandbox {
@@ -29,31 +27,6 @@ namespace {
 
 constexpr int kReleaseGraceMs = 1000; // for the runner to leave after its result
 constexpr qint64 kMaxWorkingFileBytes = 1LL << 30;
-
-QString signalName(int signal)
-{
-    const char *description = ::strsignal(signal);
-    return QStringLiteral("%1 (%2)").arg(signal).arg(QString::fromLocal8Bit(description ? description : "unknown"));
-}
-
-// A warm run's files live in the pool's one RAM-backed /work, shared by every run: its use
-// (seen from the host through the zygote's root) tells how much a run has written.
-qint64 warmScratchUsedBytes(pid_t zygote)
-{
-    struct statfs info {};
-    const QByteArray path = QStringLiteral("/proc/%1/root/work").arg(zygote).toLocal8Bit();
-    if (zygote <= 0 || ::statfs(path.constData(), &info) != 0)
-        return -1;
-    return static_cast<qint64>(info.f_blocks - info.f_bfree) * static_cast<qint64>(info.f_bsize);
-}
-
-QJsonObject limitsJson(const ExecutionOptions &options)
-{
-    QJsonObject limits = options.toJson();
-    limits.remove(QStringLiteral("working_files"));
-    limits.remove(QStringLiteral("environment"));
-    return limits;
-}
 
 } // namespace
 
@@ -180,51 +153,6 @@ void NativeRun::launch(const NativeEnvironment &environment)
     startTimers();
 }
 
-WarmPool *NativeRun::chooseWarmPool(const NativeEnvironment &environment)
-{
-    if (!m_sandboxed || !m_warmPool)
-        return nullptr;
-    WarmPool *pool = m_warmPool(environment, &m_coldReason);
-    if (pool && !m_request.options.workingFiles.isEmpty()) {
-        m_coldReason = tr("input files are bound into a sandbox of their own");
-        return nullptr;
-    }
-    if (pool && m_config.warmPoolMinAvailableMb > 0) {
-        const qint64 availableMb = ProcessTree::availableMemoryKb() / 1024;
-        if (availableMb >= 0 && availableMb < m_config.warmPoolMinAvailableMb) {
-            m_coldReason = tr("only %1 MB of memory is free (a warm start needs %2 MB)")
-                               .arg(availableMb).arg(m_config.warmPoolMinAvailableMb);
-            return nullptr;
-        }
-    }
-    return pool;
-}
-
-bool NativeRun::launchWarm(WarmPool *pool, QString *error)
-{
-    const ExecutionOptions &options = m_request.options;
-    const QJsonObject header{{QStringLiteral("type"), QStringLiteral("run")}, {QStringLiteral("limits"), QJsonObject{
-        {QStringLiteral("cpu_seconds"), options.cpuSeconds},
-        {QStringLiteral("memory_mb"), options.memoryMb},
-        {QStringLiteral("max_processes"), options.maxProcesses},
-        {QStringLiteral("max_file_size"), options.maxFileSizeBytes},
-    }}};
-    m_child = new ChildProcess(this);
-    connect(m_child, &ChildProcess::readyRead, this, &NativeRun::onChunk);
-    connect(m_child, &ChildProcess::exited, this, &NativeRun::onExit);
-    m_clock.start();
-    if (!pool->launch(m_child, QJsonDocument(header).toJson(QJsonDocument::Compact), error)) {
-        delete m_child;
-        m_child = nullptr;
-        return false;
-    }
-    m_pool = pool;
-    m_child->writeRequest(runner::encodeRequest(m_request, m_config.runnerLimits, true));
-    m_scratchBaseline = warmScratchUsedBytes(pool->zygotePid());
-    startTimers();
-    return true;
-}
-
 void NativeRun::startTimers()
 {
     m_wallTimer = new QTimer(this);
@@ -311,29 +239,8 @@ void NativeRun::onChunk(ChildProcess::Channel channel, const QByteArray &chunk)
 
 void NativeRun::onResultFrame()
 {
-    if (m_child->isWarm()) {
-        // The result is in and the runner flushed the snippet's output before it: the run is
-        // over. Waiting for the exit would add the teardown of the preload's address space
-        // (~2 ms) to every run; the zygote reaps it and kills whatever the snippet left.
-        // Nothing here scans /proc: this is on every run's path.
-        if (!m_verified && m_child->pid() > 0)
-            verifyLayers(m_child->pid());
-        ChildExit finished;
-        ProcessSample runner;
-        if (ProcessTree::readProcess(m_child->pid(), &runner))
-            finished.userCpuUs = runner.cpuMs * 1000;
-        char status[4096];
-        if (ProcessTree::readProcFile(m_child->pid(), "status", status, sizeof status))
-            if (const char *peak = std::strstr(status, "\nVmHWM:")) // its peak RSS so far
-                finished.maxRssKb = std::strtoll(peak + 7, nullptr, 10);
-        m_child->drainOutput();
-        m_child->disconnect(this);
-        m_child->closeRequest();
-        if (m_pool)
-            m_pool->runFinished(m_child->warmRunName()); // before any later run of this pool starts
-        onExit(finished);
-        return;
-    }
+    if (m_child->isWarm())
+        return finishWarmAtResult();
     // The runner waits for our release: the moment to confirm which layers held it.
     const TreeSample tree = ProcessTree::sample(m_child->pid());
     const pid_t runner = runnerPid(tree);
@@ -437,13 +344,6 @@ void NativeRun::cancel()
     QTimer::singleShot(m_config.interruptGraceMs, this, [this] { stop(StopReason::Cancel); });
 }
 
-bool NativeRun::cpuLimitReached(const ChildExit &exit) const
-{
-    const qint64 limitMs = m_request.options.cpuSeconds * 1000LL;
-    const qint64 measuredMs = std::max((exit.userCpuUs + exit.systemCpuUs) / 1000, m_treeCpuMs);
-    return limitMs > 0 && measuredMs * 4 >= limitMs * 3; // ≥ 75 %: samples lag under load
-}
-
 pid_t NativeRun::runnerPid(const TreeSample &tree) const
 {
     if (!m_child)
@@ -458,209 +358,12 @@ pid_t NativeRun::runnerPid(const TreeSample &tree) const
     return -1;
 }
 
-void NativeRun::verifyLayers(pid_t runner)
-{
-    if (!m_child->isWarm()) {
-        m_verified = verifySandboxLayers(runner);
-        return;
-    }
-    m_verified = m_pool ? verifySandboxLayersLike(runner, m_child->zygotePid(), m_pool->zygoteLayers())
-                        : verifySandboxLayers(runner);
-    // The per-run layers of a warm child: its stacked seccomp filter shows in /proc; Landlock
-    // does not, so it is the child's own report, made before any user code ran.
-    char status[4096];
-    const char *filters = ProcessTree::readProcFile(runner, "status", status, sizeof status)
-        ? std::strstr(status, "\nSeccomp_filters:") : nullptr;
-    if (filters && std::strtol(filters + 17, nullptr, 10) >= 2)
-        m_verified->active.append(QStringLiteral("per-run-seccomp"));
-    else
-        m_verified->unverified.append(QStringLiteral("per-run-seccomp"));
-    if (m_child->warmLandlockAbi() >= 6)
-        m_verified->active.append(QStringLiteral("landlock"));
-    else
-        m_verified->unverified.append(QStringLiteral("landlock"));
-}
-
 QStringList NativeRun::activeLayers() const
 {
     QStringList layers = NativeEngine::hostLayers();
     if (m_verified)
         layers += m_verified->active;
     return layers;
-}
-
-RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<runner::RunnerResult> &result) const
-{
-    switch (m_stopReason) {
-    case StopReason::Cancel:
-        return RunStatus::Cancelled;
-    case StopReason::Timeout:
-        return RunStatus::Timeout;
-    case StopReason::Output:
-        return RunStatus::OutputLimit;
-    case StopReason::Memory:
-        return RunStatus::MemoryLimit;
-    case StopReason::Cpu:
-        return RunStatus::CpuLimit;
-    case StopReason::Processes:
-        return RunStatus::ProcessLimit;
-    case StopReason::Disk:
-        return RunStatus::FileSizeLimit;
-    case StopReason::ResultTooLarge:
-        return RunStatus::EngineError;
-    case StopReason::None:
-        break;
-    }
-    const ExecutionOptions &options = m_request.options;
-    // A snippet can end with any exit status or signal itself (os._exit(152) looks like
-    // SIGXCPU through bubblewrap): a CPU verdict needs the CPU time the host measured too.
-    if (exit.signaled && (exit.signal == SIGXCPU || exit.signal == SIGKILL) && cpuLimitReached(exit))
-        return RunStatus::CpuLimit;
-    if (exit.signaled && exit.signal == SIGXFSZ && options.maxFileSizeBytes > 0 && (!m_sandboxed || m_child->isWarm()))
-        return RunStatus::FileSizeLimit; // a real signal (wait4 saw it): not through bubblewrap
-    if (exit.supervisorLost || !m_child->warmSetupError().isEmpty())
-        return RunStatus::EngineError;
-    if (!result)
-        return m_frame.state() == runner::FrameReader::State::Complete ? RunStatus::EngineError : RunStatus::Error;
-    if (!result->error)
-        return RunStatus::Ok;
-    // Limits enforced by the kernel surface inside Python as exceptions; the verdict is
-    // tied to the limit the host set, so a snippet cannot claim a limit that was not there.
-    const ErrorInfo &error = *result->error;
-    if (error.type == QLatin1String("MemoryError") && options.memoryMb > 0)
-        return RunStatus::MemoryLimit;
-    if (error.message.contains(QLatin1String("[Errno 27]")) && options.maxFileSizeBytes > 0)
-        return RunStatus::FileSizeLimit;
-    if (error.type == QLatin1String("BlockingIOError") && error.message.contains(QLatin1String("[Errno 11]"))
-        && error.traceback.contains(QLatin1String("fork")) && options.maxProcesses > 0)
-        return RunStatus::ProcessLimit; // RLIMIT_NPROC refused a fork
-    return RunStatus::Error;
-}
-
-void NativeRun::onExit(const ChildExit &reaped)
-{
-    // bubblewrap reports a child killed by signal N as exit status 128 + N.
-    ChildExit exit = reaped;
-    const bool warm = m_child->isWarm();
-    if (m_sandboxed && !warm && !exit.signaled && exit.exitCode > 128 && exit.exitCode < 128 + 65) {
-        exit.signaled = true;
-        exit.signal = exit.exitCode - 128;
-    }
-    // Leftovers of a crashed runner are no longer below it: take its process group, and
-    // every process the monitor saw, wherever it went (new session, double fork).
-    m_child->killGroup();
-    ProcessTree::killRemembered(m_seenProcesses);
-    const qint64 wallMs = m_clock.elapsed();
-
-    std::optional<runner::RunnerResult> result;
-    QString protocolError;
-    if (m_frame.state() == runner::FrameReader::State::Complete)
-        result = runner::parseResult(m_frame.payload(), &protocolError);
-
-    ResultEnvelope envelope;
-    envelope.requestId = m_request.id;
-    envelope.status = decideStatus(exit, result);
-    envelope.stdoutStream = m_stdout;
-    envelope.stderrStream = m_stderr;
-    if (result) {
-        envelope.hasResult = result->hasResult;
-        envelope.result = result->result;
-        envelope.resultTruncated = result->resultTruncated;
-        envelope.displays = result->displays;
-        envelope.error = result->error;
-    }
-    if (!result && envelope.status == RunStatus::Error) {
-        ErrorInfo crash;
-        if (exit.signaled && m_sandboxed) {
-            // Through bubblewrap a signal is only an exit status of 128 + N, which a snippet
-            // can also produce with os._exit(): say what was seen.
-            crash.type = QStringLiteral("ProcessCrash");
-            crash.message = tr("Python ended with status %1 (signal %2) before it returned a result")
-                                .arg(reaped.exitCode)
-                                .arg(signalName(exit.signal));
-        } else if (exit.signaled) {
-            crash.type = QStringLiteral("ProcessCrash");
-            crash.message = tr("Python was killed by signal %1 before it returned a result").arg(signalName(exit.signal));
-        } else {
-            crash.type = QStringLiteral("ProcessExit");
-            crash.message = tr("Python exited with code %1 before it returned a result").arg(exit.exitCode);
-        }
-        envelope.error = crash;
-    }
-    switch (envelope.status) {
-    case RunStatus::EngineError:
-        if (m_stopReason == StopReason::ResultTooLarge)
-            envelope.statusDetail = tr("the result was larger than %1 MB").arg(runner::kMaxFrameBytes >> 20);
-        else if (exit.supervisorLost)
-            envelope.statusDetail = tr("the warm interpreter stopped during the run; the next run gets a new one");
-        else if (!m_child->warmSetupError().isEmpty())
-            envelope.statusDetail = tr("the warm run could not lock itself down: %1").arg(m_child->warmSetupError());
-        else
-            envelope.statusDetail = protocolError;
-        break;
-    case RunStatus::Ok:
-        break;
-    case RunStatus::FileSizeLimit:
-        if (m_stopReason == StopReason::Disk) {
-            envelope.statusDetail = tr("the run's files grew past the %1 MB limit").arg(m_request.options.maxFileSizeBytes >> 20);
-            break;
-        }
-        [[fallthrough]];
-    case RunStatus::MemoryLimit:
-    case RunStatus::ProcessLimit:
-        // Kernel limits refuse inside Python; unless the monitor stopped the run, the verdict
-        // rests on the exception the interpreter raised under a limit the host had set.
-        envelope.statusDetail = m_stopReason != StopReason::None || !envelope.error
-            ? QString()
-            : tr("Python raised %1 while the limit was in force: %2").arg(envelope.error->type, envelope.error->message);
-        break;
-    default:
-        envelope.statusDetail = envelope.error ? envelope.error->message : QString();
-        break;
-    }
-
-    envelope.usage.wallMs = wallMs;
-    envelope.usage.cpuMs = std::max((exit.userCpuUs + exit.systemCpuUs) / 1000, m_treeCpuMs);
-    // Inside the sandbox the runner is reaped by bubblewrap's init, so its CPU time reaches us
-    // only through the /proc samples (up to one interval late); with the measured time close
-    // to the limit, SIGXCPU shows the soft limit was reached.
-    if (envelope.status == RunStatus::CpuLimit && exit.signaled && exit.signal == SIGXCPU)
-        envelope.usage.cpuMs = std::max<qint64>(envelope.usage.cpuMs, m_request.options.cpuSeconds * 1000LL);
-    // A warm child's maxrss counts the preload it shares with the zygote.
-    envelope.usage.peakMemoryKb = warm ? std::max(m_peakRssKb, exit.maxRssKb - m_child->warmStartRssKb())
-                                       : std::max(exit.maxRssKb, m_peakRssKb);
-    envelope.usage.outputBytes = m_stdout.totalBytes + m_stderr.totalBytes;
-    envelope.usage.peakProcesses = std::max(m_peakProcesses, 1);
-    envelope.usage.limits = limitsJson(m_request.options);
-    envelope.engine.name = QStringLiteral("native");
-    envelope.engine.version = QStringLiteral(PYSANDBOX_VERSION);
-    envelope.engine.interpreter = QStringLiteral("%1 (Python %2)").arg(m_python.executable, m_python.version);
-    envelope.engine.isolation = activeLayers();
-    envelope.engine.startPath = warm ? QStringLiteral("warm") : QStringLiteral("cold");
-    if (!m_sandboxed) {
-        envelope.engine.securityLevel = QStringLiteral("rlimits-only");
-        envelope.engine.notes = {tr("no sandbox: the snippet could read your files and reach the network")};
-    } else if (m_verified && m_verified->unverified.isEmpty()) {
-        envelope.engine.securityLevel = warm ? QStringLiteral("namespaces+seccomp+landlock") : QStringLiteral("namespaces+seccomp");
-    } else {
-        envelope.engine.securityLevel = (warm ? QStringLiteral("namespaces+seccomp+landlock") : QStringLiteral("namespaces+seccomp"))
-            + QStringLiteral(" (unverified)");
-        envelope.engine.notes = {m_verified ? tr("these sandbox layers could not be confirmed for this run: %1")
-                                                  .arg(m_verified->unverified.join(QStringLiteral(", ")))
-                                            : tr("the run ended before its sandbox layers could be confirmed")};
-    }
-
-    if (!m_coldReason.isEmpty() && !warm)
-        envelope.engine.notes.append(tr("cold start: %1").arg(m_coldReason));
-
-    for (QTimer *timer : {m_wallTimer, m_monitorTimer, m_graceTimer})
-        if (timer)
-            timer->stop();
-    if (m_scratch) {
-        removeScratchTree(m_scratch->path());
-        m_scratch.reset();
-    }
-    finish(std::move(envelope));
 }
 
 } // namespace pysandbox

@@ -53,6 +53,9 @@ private:
     void stop(StopReason reason);
     RunStatus decideStatus(const ChildExit &exit, const std::optional<runner::RunnerResult> &result) const;
     void fail(const QString &message);
+    void finishWarmAtResult();
+    static QJsonObject limitsJson(const ExecutionOptions &options);
+    static qint64 warmScratchUsedBytes(pid_t zygote);
 
     ExecutionRequest m_request;
     NativeEngineConfig m_config;
