@@ -168,6 +168,9 @@ LaunchSpec zygoteLaunch(const NativeLaunchInputs &inputs, const QString &bubblew
         {QStringLiteral("read_only"), QJsonArray::fromStringList(readOnly)},
         {QStringLiteral("seccomp"), QString::fromLatin1(perRunFilter.toHex())},
         {QStringLiteral("skip"), QJsonArray::fromStringList(inputs.removedLayers)},
+        // In the command line, so that anyone can tell whose pool a zygote is (tests look for
+        // what outlives its owner).
+        {QStringLiteral("owner"), QCoreApplication::applicationPid()},
     };
     const QStringList arguments{QStringLiteral("-I"), QStringLiteral("-B"), QStringLiteral("-u"), QStringLiteral("-X"),
                                 QStringLiteral("utf8"), QStringLiteral("-c"), zygoteSource, QString::number(kZygoteControlFd),

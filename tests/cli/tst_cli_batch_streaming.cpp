@@ -22,7 +22,42 @@ private Q_SLOTS:
     void streamsEachLineAsItArrives();
     void sigintCancelsTheRunsInFlight();
     void closedStdoutStopsTheBatch();
+    void theWarmPoolEndsWithTheBatch_data();
+    void theWarmPoolEndsWithTheBatch();
 };
+
+void TestCliBatchStreaming::theWarmPoolEndsWithTheBatch_data()
+{
+    QTest::addColumn<bool>("killed");
+    QTest::newRow("SIGTERM") << false;
+    QTest::newRow("pysandbox-cli killed with SIGKILL") << true;
+}
+
+// The pool's sandbox (bwrap, the zygote, its spare, any run) goes with its owner, however it ends.
+void TestCliBatchStreaming::theWarmPoolEndsWithTheBatch()
+{
+    QFETCH(bool, killed);
+    if (!testsRunSandboxed())
+        QSKIP("the warm pool lives in the sandbox");
+    QProcess process;
+    process.start(cliPath(), batchArguments());
+    process.write(request(QStringLiteral("held"), QStringLiteral("import time\nprint('up', flush=True)\ntime.sleep(0.2)\nresult = 1")));
+    process.write(request(QStringLiteral("long"), QStringLiteral("import time\ntime.sleep(30)")));
+    QElapsedTimer clock;
+    clock.start();
+    while (!process.canReadLine() && clock.elapsed() < 30'000)
+        process.waitForReadyRead(200);
+    QVERIFY(process.canReadLine()); // the first run finished: the pool is up, the second runs
+    const QByteArray owner = "\"owner\":" + QByteArray::number(process.processId());
+    QVERIFY2(!processesWithMarker(owner).isEmpty(), owner.constData());
+    if (killed) {
+        ::kill(static_cast<pid_t>(process.processId()), SIGKILL);
+    } else {
+        ::kill(static_cast<pid_t>(process.processId()), SIGTERM); // cancels the long run, then exits
+    }
+    QVERIFY(process.waitForFinished(20'000));
+    QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(owner).isEmpty(), 5000);
+}
 
 void TestCliBatchStreaming::streamsEachLineAsItArrives()
 {
