@@ -283,26 +283,34 @@ def _remove_tree(path):
         pass
 
 
+def _sweep(runs, spare):
+    """Kills every child of this subreaper that is neither a run nor the spare: the orphans of
+    runs that ended. Their own children become ours when they die, and the next sweep (after
+    the reap their death causes) takes those."""
+    for leftover in _children_of(_ZYGOTE_PID):
+        if leftover not in runs and leftover != spare.pid:
+            try:
+                os.kill(leftover, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def _reap(runs, spare):
+    reaped = False
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
+        reaped = True
         entry = runs.pop(pid, None)
         if entry is None:
             continue  # a leftover the sweep killed, or a spare that died
         sock, run_dir = entry
         _seal(run_dir)  # before the report: the host may start the next run as soon as it has it
-        # Orphans of the run reparented to this subreaper: nothing of a finished run lives on.
-        for leftover in _children_of(_ZYGOTE_PID):
-            if leftover not in runs and leftover != spare.pid:
-                try:
-                    os.kill(leftover, signal.SIGKILL)
-                except OSError:
-                    pass
+        _sweep(runs, spare)  # nothing of a finished run lives on when its exit is reported
         report = {"type": "exit", "status": status, "user_us": int(usage.ru_utime * 1e6),
                   "system_us": int(usage.ru_stime * 1e6), "max_rss_kb": usage.ru_maxrss}
         try:
@@ -312,6 +320,8 @@ def _reap(runs, spare):
         _owned.remove(sock)
         sock.close()
         _remove_tree(run_dir)  # after the report: the host need not wait for it
+    if reaped:
+        _sweep(runs, spare)
 
 
 def _seal(run_dir):

@@ -149,13 +149,15 @@ void TestWarmPool::environmentIsPerRun()
 void TestWarmPool::leftoverProcessesDieWithTheRun()
 {
     const QString marker = uniqueToken(QStringLiteral("warm-leftover-"));
-    // A daemon (double fork, own session) and a plain child; then the runner itself dies.
+    // A daemon (double fork, own session), a plain child, and a chain (a child in its own
+    // session holding a grandchild); then the runner itself dies.
     const RunCapture run = runCode(*m_engine, QStringLiteral(
-        "import os, subprocess, sys\n"
-        "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-        "        os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', marker])\n    os._exit(0)\n"
-        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', marker])\n"
-        "import time; time.sleep(0.3)\nos._exit(3)"), {{QStringLiteral("marker"), marker}});
+        "import os, subprocess, sys, time\n"
+        "sleeper = [sys.executable, '-c', 'import time; time.sleep(60)', marker]\n"
+        "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        os.execv(sys.executable, sleeper)\n    os._exit(0)\n"
+        "if os.fork() == 0:\n    os.setsid()\n    subprocess.Popen(sleeper)\n    time.sleep(60)\n    os._exit(0)\n"
+        "subprocess.Popen(sleeper)\n"
+        "time.sleep(0.3)\nos._exit(3)"), {{QStringLiteral("marker"), marker}});
     QCOMPARE(run.envelope.status, RunStatus::Error);
     QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker.toUtf8()).isEmpty(), 5000);
     QCOMPARE(runCode(*m_engine, QStringLiteral("result = 1")).envelope.engine.startPath, QStringLiteral("warm"));
