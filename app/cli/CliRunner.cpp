@@ -67,7 +67,9 @@ void CliRunner::start()
     config.native.bubblewrap = m_command.bubblewrap;
     config.native.requireIsolation = !m_command.allowUnsandboxed;
     // A batch runs many snippets on one engine; the warm pool lets them share its start-up.
-    config.native.warmPool = m_command.kind == CliCommand::Kind::Batch;
+    // `doctor` reports on the same configuration (and on whether warm starts are possible);
+    // a single `run` starts cold, which is quicker than preloading for one snippet.
+    config.native.warmPool = m_command.kind == CliCommand::Kind::Batch || m_command.kind == CliCommand::Kind::Doctor;
     m_factory = createDefaultEngineFactory(config, this);
     if (m_command.kind == CliCommand::Kind::Doctor)
         doctor();

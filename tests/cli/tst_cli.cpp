@@ -1,6 +1,8 @@
 // The real pysandbox-cli binary, driven the way a script would drive it.
 #include "CliSupport.h"
 
+#include "native/isolation/IsolationProbe.h"
+
 #include <QJsonDocument>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -161,9 +163,14 @@ void TestCli::doctorReportsEngines()
         const QJsonObject object = engine.toObject();
         const bool native = object.value(QStringLiteral("engine")).toString() == QLatin1String("native");
         QCOMPARE(object.value(QStringLiteral("ready")).toBool(), native);
-        if (native)
+        if (native) {
             QVERIFY(object.value(QStringLiteral("isolation")).toArray().contains(QStringLiteral("seccomp")));
-        else
+            // Whether the GUI and batch runs will start warm, and why not when they cannot.
+            const QString notes = object.value(QStringLiteral("notes")).toVariant().toStringList().join(QLatin1Char(' '));
+            const bool warmPossible = IsolationProbe::landlockAbi() >= 6;
+            QVERIFY2(notes.contains(warmPossible ? QLatin1String("warm starts: runs are forked") : QLatin1String("warm starts are off")),
+                     qPrintable(notes));
+        } else
             QVERIFY(!object.value(QStringLiteral("problems")).toArray().isEmpty()); // says why it is not ready
     }
 }
