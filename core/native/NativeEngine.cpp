@@ -55,7 +55,9 @@ WarmPool *NativeEngine::warmPool(const NativeEnvironment &environment, QString *
     whyCold->clear();
     if (!m_config.warmPool)
         return nullptr;
-    if (!m_config.useIsolation || !environment.isolation.isolationAvailable())
+    if (!environment.python.isUsable())
+        *whyCold = environment.python.error;
+    else if (!m_config.useIsolation || !environment.isolation.isolationAvailable())
         *whyCold = tr("warm starts need the sandbox");
     else if (environment.isolation.landlockAbi < 6)
         *whyCold = tr("warm starts need Landlock ABI 6 (Linux 6.12) to keep concurrent runs apart; this kernel has %1")

@@ -56,6 +56,8 @@ private Q_SLOTS:
     void changingThePreloadRebuildsThePool();
     void aRebuildLetsRunsUnderWayFinish();
     void fallsBackToColdWithTheReason();
+    void gatesThisMachineDoesNotHitSayWhy_data();
+    void gatesThisMachineDoesNotHitSayWhy();
     void shutdownLeavesNothingBehind();
 
 private:
@@ -301,6 +303,37 @@ void TestWarmPool::fallsBackToColdWithTheReason()
     QCOMPARE(withFiles.envelope.result, QJsonValue(QStringLiteral("a,b\n1,2\n")));
     QCOMPARE(withFiles.envelope.engine.startPath, QStringLiteral("cold"));
     QVERIFY(withFiles.envelope.engine.notes.join(QLatin1Char(' ')).contains(QLatin1String("input files")));
+}
+
+void TestWarmPool::gatesThisMachineDoesNotHitSayWhy_data()
+{
+    QTest::addColumn<int>("landlockAbi");
+    QTest::addColumn<bool>("hasFork");
+    QTest::addColumn<bool>("sandbox");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("Landlock without scoping") << 5 << true << true << QStringLiteral("Landlock ABI 6");
+    QTest::newRow("no Landlock") << 0 << true << true << QStringLiteral("this kernel has 0");
+    QTest::newRow("no fork") << 7 << false << true << QStringLiteral("cannot fork");
+    QTest::newRow("no sandbox") << 7 << true << false << QStringLiteral("need the sandbox");
+}
+
+// The kernel here has Landlock ABI 7 and Python forks: the other machines' gates are shown
+// with the facts the engine would have found there. No pool may be started for them.
+void TestWarmPool::gatesThisMachineDoesNotHitSayWhy()
+{
+    QFETCH(int, landlockAbi);
+    QFETCH(bool, hasFork);
+    QFETCH(bool, sandbox);
+    QFETCH(QString, reason);
+    NativeEngine engine(warmConfig());
+    NativeEnvironment environment = engine.environment().result();
+    environment.isolation.landlockAbi = landlockAbi;
+    environment.python.hasFork = hasFork;
+    environment.isolation.namespacesWork = sandbox;
+    QString whyCold;
+    QCOMPARE(engine.warmPool(environment, &whyCold), static_cast<WarmPool *>(nullptr));
+    QVERIFY2(whyCold.contains(reason), qPrintable(whyCold));
+    QVERIFY(!engine.currentWarmPool());
 }
 
 void TestWarmPool::shutdownLeavesNothingBehind()
