@@ -227,6 +227,10 @@ class _Spare:
         except OSError:
             return False
         finally:
+            self.close()
+
+    def close(self):
+        if self.channel in _owned:
             _owned.remove(self.channel)
             self.channel.close()
 
@@ -432,6 +436,7 @@ def _serve():
                     break
             _reap(runs, spare)
             if not _alive(spare.pid):
+                spare.close()
                 spare = _Spare(devnull, runner)
     for pid in list(runs) + _children_of(_ZYGOTE_PID):
         try:
