@@ -190,13 +190,8 @@ ReplOutcome parseReplOutput(const QJsonValue &replResult, const ReplCall &call)
     QString protocolError;
     if (frame.state() == runner::FrameReader::State::Complete)
         result = runner::parseResult(frame.payload(), &protocolError);
-    if (result) {
-        envelope.hasResult = result->hasResult;
-        envelope.result = result->result;
-        envelope.resultTruncated = result->resultTruncated;
-        envelope.displays = result->displays;
-        envelope.error = result->error;
-    }
+    if (result)
+        result->applyTo(envelope);
 
     const QString stopped = meta.value(QStringLiteral("stopped")).toString();
     const bool signaled = meta.value(QStringLiteral("signal")).isDouble();

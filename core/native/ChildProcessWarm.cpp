@@ -1,6 +1,8 @@
 // ChildProcess started by a warm zygote instead of fork/exec (docs/design/warm-pool.md).
 #include "ChildProcess.h"
 
+#include "CredentialSocket.h"
+
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
@@ -93,14 +95,8 @@ void ChildProcess::readStatus()
 {
     while (m_status.fd >= 0 && !m_exited) {
         char buffer[kStatusMessageBytes];
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))] = {};
-        iovec part{buffer, sizeof buffer};
-        msghdr message{};
-        message.msg_iov = &part;
-        message.msg_iovlen = 1;
-        message.msg_control = control;
-        message.msg_controllen = sizeof control;
-        const ssize_t got = ::recvmsg(m_status.fd, &message, MSG_CMSG_CLOEXEC);
+        pid_t sender = -1;
+        const ssize_t got = receiveWithSender(m_status.fd, buffer, sizeof buffer, &sender);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0 && errno == EAGAIN)
@@ -116,13 +112,6 @@ void ChildProcess::readStatus()
             finishExit(lost);
             return;
         }
-        pid_t sender = -1;
-        for (cmsghdr *item = CMSG_FIRSTHDR(&message); item; item = CMSG_NXTHDR(&message, item))
-            if (item->cmsg_level == SOL_SOCKET && item->cmsg_type == SCM_CREDENTIALS) {
-                ucred credentials{};
-                std::memcpy(&credentials, CMSG_DATA(item), sizeof credentials);
-                sender = credentials.pid;
-            }
         const QJsonObject report = QJsonDocument::fromJson(QByteArray(buffer, got)).object();
         const QString type = report.value(QStringLiteral("type")).toString();
         if (type == QLatin1String("started") && m_pid < 0 && sender > 0 && parentOf(sender) == m_zygotePid) {

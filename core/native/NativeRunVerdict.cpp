@@ -110,13 +110,8 @@ void NativeRun::onExit(const ChildExit &reaped)
     envelope.status = decideStatus(exit, result);
     envelope.stdoutStream = m_stdout;
     envelope.stderrStream = m_stderr;
-    if (result) {
-        envelope.hasResult = result->hasResult;
-        envelope.result = result->result;
-        envelope.resultTruncated = result->resultTruncated;
-        envelope.displays = result->displays;
-        envelope.error = result->error;
-    }
+    if (result)
+        result->applyTo(envelope);
     if (!result && envelope.status == RunStatus::Error) {
         ErrorInfo crash;
         if (exit.signaled && m_sandboxed) {

@@ -50,6 +50,15 @@ QByteArray encodeRequest(const ExecutionRequest &request, const Limits &limits, 
     return encodeFrame(QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
+void RunnerResult::applyTo(ResultEnvelope &envelope) const
+{
+    envelope.hasResult = hasResult;
+    envelope.result = result;
+    envelope.resultTruncated = resultTruncated;
+    envelope.displays = displays;
+    envelope.error = error;
+}
+
 FrameReader::State FrameReader::append(const QByteArray &bytes)
 {
     if (m_state != State::Incomplete)

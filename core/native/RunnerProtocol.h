@@ -57,6 +57,9 @@ struct RunnerResult
     bool resultTruncated = false;
     std::optional<ErrorInfo> error;
     QJsonArray displays;
+
+    // Copies what the runner reported (result, displays, error) into an envelope.
+    void applyTo(ResultEnvelope &envelope) const;
 };
 
 // Parses a result frame's payload; nullopt with *error filled when it is not one.

@@ -1,5 +1,6 @@
 #include "WarmPool.h"
 
+#include "CredentialSocket.h"
 #include "NativeLaunch.h"
 
 #include <QCoreApplication>
@@ -147,27 +148,14 @@ void WarmPool::start()
 void WarmPool::readControl()
 {
     char buffer[64 * 1024];
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))] = {};
-    iovec part{buffer, sizeof buffer};
-    msghdr message{};
-    message.msg_iov = &part;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    const ssize_t got = ::recvmsg(m_controlFd, &message, MSG_CMSG_CLOEXEC);
+    pid_t sender = -1;
+    const ssize_t got = receiveWithSender(m_controlFd, buffer, sizeof buffer, &sender);
     if (got < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (got <= 0) {
         m_controlNotifier->setEnabled(false); // the sandbox's exit follows and tells why
         return;
     }
-    pid_t sender = -1;
-    for (cmsghdr *item = CMSG_FIRSTHDR(&message); item; item = CMSG_NXTHDR(&message, item))
-        if (item->cmsg_level == SOL_SOCKET && item->cmsg_type == SCM_CREDENTIALS) {
-            ucred credentials{};
-            std::memcpy(&credentials, CMSG_DATA(item), sizeof credentials);
-            sender = credentials.pid;
-        }
     const QJsonObject report = QJsonDocument::fromJson(QByteArray(buffer, got)).object();
     if (report.value(QStringLiteral("type")).toString() != QLatin1String("ready") || sender <= 0 || m_state != State::Starting)
         return; // the zygote says nothing else here, and runs cannot reach this socket
