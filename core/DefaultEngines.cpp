@@ -1,18 +1,12 @@
 #include "DefaultEngines.h"
 
-#include <QCoreApplication>
-
 namespace pysandbox {
 
 EngineFactory *createDefaultEngineFactory(const EngineConfig &config, QObject *parent)
 {
     auto *factory = new EngineFactory(parent);
     factory->addEngine(new NativeEngine(config.native));
-    factory->addEngine(new UnavailableEngine(
-        EngineKind::Microsandbox,
-        QCoreApplication::translate("pysandbox::DefaultEngines",
-                                    "the microsandbox engine (micro-VM isolation) is not included in this version yet; "
-                                    "use the native engine")));
+    factory->addEngine(new MicrosandboxEngine(config.microsandbox));
     return factory;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "execution/EngineFactory.h"
+#include "microsandbox/MicrosandboxEngine.h"
 #include "native/NativeEngine.h"
 
 namespace pysandbox {
@@ -8,6 +9,7 @@ namespace pysandbox {
 struct EngineConfig
 {
     NativeEngineConfig native;
+    MicrosandboxConfig microsandbox = MicrosandboxConfig::fromEnvironment();
 };
 
 // The engines this build offers, wired the same way for the app, the CLI and the tests.

@@ -95,6 +95,12 @@ enum class ErrorKind {
     BadGateway,    // 502/503/504/407: something other than msbserver answered (an HTTP proxy)
     Garbage,       // not JSON, wrong shape for the status, wrong "jsonrpc", wrong id
     EmptyBody,     // a status with no body (axum's 404/405 for unknown routes, or a dropped reply)
+    // The transport's own failures (MsbClient), where no HTTP status came back at all:
+    Unreachable,   // connection refused, no route, unknown host: the server is not running there
+    Dropped,       // the connection closed (or reset) before a complete answer
+    Timeout,       // no answer within the request's time limit
+    Cancelled,     // the caller gave up (a run was stopped)
+    NotSent,       // refused before sending: bad parameters, body too large, no usable key
 };
 QString errorKindName(ErrorKind kind);
 

@@ -228,6 +228,11 @@ QString errorKindName(ErrorKind kind)
     case ErrorKind::BadGateway: return QStringLiteral("bad_gateway");
     case ErrorKind::Garbage: return QStringLiteral("garbage");
     case ErrorKind::EmptyBody: return QStringLiteral("empty_body");
+    case ErrorKind::Unreachable: return QStringLiteral("unreachable");
+    case ErrorKind::Dropped: return QStringLiteral("dropped");
+    case ErrorKind::Timeout: return QStringLiteral("timeout");
+    case ErrorKind::Cancelled: return QStringLiteral("cancelled");
+    case ErrorKind::NotSent: return QStringLiteral("not_sent");
     }
     return {};
 }

@@ -1,0 +1,126 @@
+#include "MsbRun.h"
+
+#include "MsbClient.h"
+#include "MsbSandbox.h"
+
+
+namespace pysandbox::msb {
+
+namespace {
+
+constexpr int kMaxReplNotes = 5;
+
+} // namespace
+
+MsbRun::MsbRun(MsbClient *client, MsbSandbox *sandbox, const ExecutionRequest &request, Setup setup, QObject *parent)
+    : ExecutionRun(parent), m_client(client), m_sandbox(sandbox), m_request(request), m_setup(std::move(setup))
+{
+}
+
+void MsbRun::begin()
+{
+    m_clock.start();
+    m_call = buildReplCall(m_request);
+    m_sandbox->acquire(this, [this](const QString &error) { onTurn(error); });
+}
+
+void MsbRun::onTurn(const QString &error)
+{
+    if (!error.isEmpty())
+        return complete(failure(error));
+    m_hasTurn = true;
+    m_booted = m_sandbox->bootedForLastRun();
+    m_bootMs = m_sandbox->lastBootMs();
+    if (m_cancelled || isFinished())
+        return complete(envelope());
+    const SandboxTarget &target = m_sandbox->target();
+    m_inFlight = m_client->replRun(target.ns, target.name, m_call.code, m_call.portalTimeoutSeconds);
+    connect(m_inFlight, &MsbCall::finished, this, &MsbRun::onReply);
+}
+
+void MsbRun::onReply(const RpcResponse &response)
+{
+    m_inFlight = nullptr;
+    if (m_cancelled || isFinished())
+        return;
+    if (!response.ok) {
+        // The call may still be running in the REPL (timeout, dropped connection) or the REPL
+        // may be gone (500): only a restarted sandbox is known to be clean.
+        if (response.error.kind == ErrorKind::NotSent)
+            return complete(failure(response.error.message));
+        if (m_sandbox)
+            m_sandbox->invalidate(response.error.message);
+        return complete(failure(tr("The run did not come back from the sandbox: %1 PySandbox restarts the sandbox "
+                                   "before the next run.").arg(response.error.message)));
+    }
+    ReplOutcome outcome = parseReplOutput(response.result, m_call);
+    if (outcome.restartSandbox && m_sandbox)
+        m_sandbox->invalidate(outcome.envelope.status == RunStatus::EngineError
+                                  ? outcome.envelope.statusDetail
+                                  : tr("something besides PySandbox's wrapper wrote to the REPL"));
+    ResultEnvelope envelope = std::move(outcome.envelope);
+    if (outcome.restartSandbox && envelope.status == RunStatus::EngineError)
+        envelope.statusDetail += u' ' + tr("PySandbox restarts the sandbox before the next run.");
+    for (const QString &line : outcome.notes.mid(0, kMaxReplNotes))
+        envelope.engine.notes.append(tr("the sandbox's REPL also printed: %1").arg(line.left(200)));
+    if (!envelope.stdoutStream.bytes.isEmpty())
+        Q_EMIT output(OutputStream::Stdout, envelope.stdoutStream.bytes);
+    if (!envelope.stderrStream.bytes.isEmpty())
+        Q_EMIT output(OutputStream::Stderr, envelope.stderrStream.bytes);
+    complete(std::move(envelope));
+}
+
+void MsbRun::cancel()
+{
+    if (isFinished() || m_cancelled)
+        return;
+    m_cancelled = true;
+    ResultEnvelope envelope = failure(QString());
+    envelope.status = RunStatus::Cancelled;
+    if (m_inFlight) {
+        m_inFlight->abort();
+        // The REPL is not interrupted by a dropped request (§5): only stopping the VM ends the snippet.
+        if (m_sandbox)
+            m_sandbox->stop();
+        envelope.statusDetail = tr("stopped by the user; the sandbox's VM was stopped with it and starts again for the next run");
+    } else {
+        envelope.statusDetail = tr("stopped by the user before it started");
+    }
+    complete(std::move(envelope));
+}
+
+ResultEnvelope MsbRun::failure(const QString &message) const
+{
+    return ResultEnvelope::engineFailure(m_setup.engine.name, message);
+}
+
+void MsbRun::complete(ResultEnvelope envelope)
+{
+    if (isFinished()) {
+        if (m_hasTurn && m_sandbox)
+            m_sandbox->release();
+        m_hasTurn = false;
+        return;
+    }
+    envelope.requestId = m_request.id;
+    const QStringList runNotes = envelope.engine.notes;
+    envelope.engine = m_setup.engine;
+    if (m_sandbox) {
+        if (m_hasTurn)
+            envelope.engine.startPath = m_booted ? QStringLiteral("cold") : QStringLiteral("warm");
+        if (m_booted)
+            envelope.engine.notes.append(tr("the sandbox's VM was started for this run (%1 ms until its Python answered)")
+                                             .arg(m_bootMs));
+        envelope.engine.notes += m_sandbox->takeNotes();
+    }
+    envelope.engine.notes += runNotes;
+    if (m_hasTurn && m_sandbox) {
+        if (m_setup.freshVm && !m_cancelled)
+            m_sandbox->stop();
+        m_sandbox->release();
+    }
+    m_hasTurn = false;
+    finish(std::move(envelope));
+}
+
+} // namespace pysandbox::msb

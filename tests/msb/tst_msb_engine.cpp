@@ -1,0 +1,254 @@
+// The microsandbox engine's sandbox lifecycle against the TEST EMULATOR over real loopback HTTP:
+// start once and reuse, find a warm sandbox another process started, wait for a portal that is
+// not up yet, restart after the REPL is lost, stop on cancel, a fresh VM per run, runs that
+// queue. (The emulator runs snippets unsandboxed on this machine: test snippets only.)
+#include "MsbEmulator.h"
+#include "TestSupport.h"
+
+#include "microsandbox/MsbSandbox.h"
+
+#include <QJsonArray>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTimer>
+#include <QTest>
+
+using namespace pysandbox;
+using namespace pysandbox::test;
+
+namespace {
+
+RunCapture run(MicrosandboxEngine &engine, const QString &code, const ExecutionOptions &options = {})
+{
+    return runCode(engine, code, {}, options);
+}
+
+QJsonObject sandboxState(const MsbEmulator &emulator, const QString &name)
+{
+    for (const QJsonValue &entry : emulator.state().value(QStringLiteral("sandboxes")).toArray())
+        if (entry.toObject().value(QStringLiteral("name")) == name)
+            return entry.toObject();
+    return {};
+}
+
+} // namespace
+
+class TestMsbEngine : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void probeSaysReadyAndHonest();
+    void firstRunBootsLaterRunsReuse();
+    void secondEngineFindsTheWarmSandbox();
+    void waitsForAPortalThatIsNotUpYet();
+    void lostReplIsRestarted();
+    void cancelStopsTheSandbox();
+    void freshVmPerRun();
+    void concurrentRunsTakeTurns();
+    void hugeOutputArrivesWhole();
+    void serverDownIsReported();
+
+private:
+    MsbEmulator m_emulator;
+};
+
+void TestMsbEngine::initTestCase()
+{
+    QVERIFY2(m_emulator.start(), qPrintable(m_emulator.error()));
+}
+
+void TestMsbEngine::probeSaysReadyAndHonest()
+{
+    MicrosandboxEngine engine(m_emulator.engineConfig());
+    QFuture<EngineStatus> future = engine.probe();
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 20'000);
+    const EngineStatus status = future.result();
+    QVERIFY2(status.ready, qPrintable(status.problems.join(u'\n')));
+    QCOMPARE(status.summary, QStringLiteral("ready"));
+    QCOMPARE(status.securityLevel, QStringLiteral("micro-vm"));
+    QVERIFY(status.isolation.contains(QStringLiteral("micro-vm")));
+    QVERIFY(status.notes.join(u'\n').contains(QStringLiteral("network egress allowed")));
+}
+
+void TestMsbEngine::firstRunBootsLaterRunsReuse()
+{
+    MicrosandboxEngine engine(m_emulator.engineConfig());
+    const int starts = m_emulator.countCalls(QStringLiteral("sandbox.start"));
+    const RunCapture first = runCode(engine, QStringLiteral("result = sum(inputs['xs'])"),
+                                     QJsonObject{{QStringLiteral("xs"), QJsonArray{1, 2, 3}}});
+    QVERIFY2(first.envelope.status == RunStatus::Ok, qPrintable(first.envelope.statusDetail));
+    QCOMPARE(first.envelope.result, QJsonValue(6));
+    QCOMPARE(first.envelope.engine.name, QStringLiteral("microsandbox"));
+    QCOMPARE(first.envelope.engine.startPath, QStringLiteral("cold"));
+    QVERIFY(first.envelope.engine.notes.join(u'\n').contains(QStringLiteral("network egress allowed")));
+    QCOMPARE(m_emulator.calls(starts), 1);
+
+    const RunCapture second = run(engine, QStringLiteral("print('again')"));
+    QCOMPARE(second.envelope.status, RunStatus::Ok);
+    QCOMPARE(second.envelope.stdoutStream.bytes, QByteArray("again\n"));
+    QCOMPARE(second.envelope.engine.startPath, QStringLiteral("warm"));
+    QCOMPARE(m_emulator.calls(starts), 1); // no second sandbox.start
+    // …and the REPL kept no state of the first run: each run is a fresh process.
+    const RunCapture third = run(engine, QStringLiteral("result = 'xs' in dir() or 'inputs' in globals() and bool(inputs)"));
+    QCOMPARE(third.envelope.result, QJsonValue(false));
+    m_emulator.clearFaults();
+}
+
+void TestMsbEngine::secondEngineFindsTheWarmSandbox()
+{
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    {
+        MicrosandboxEngine first(config);
+        QCOMPARE(run(first, QStringLiteral("result = 1")).envelope.status, RunStatus::Ok);
+    } // the engine goes, the VM stays warm (as the CLI leaves it)
+    const int starts = m_emulator.countCalls(QStringLiteral("sandbox.start"));
+    MicrosandboxEngine second(config);
+    const RunCapture again = run(second, QStringLiteral("result = 2"));
+    QCOMPARE(again.envelope.result, QJsonValue(2));
+    QCOMPARE(again.envelope.engine.startPath, QStringLiteral("warm"));
+    QCOMPARE(m_emulator.calls(starts), 0);
+    m_emulator.clearFaults();
+}
+
+void TestMsbEngine::waitsForAPortalThatIsNotUpYet()
+{
+    MsbEmulator::Options options;
+    options.extraArguments = {QStringLiteral("--boot-delay"), QStringLiteral("100")}; // ×0.02: 2 s
+    MsbEmulator slow(options);
+    QVERIFY2(slow.start(), qPrintable(slow.error()));
+    MicrosandboxEngine engine(slow.engineConfig());
+    const RunCapture capture = run(engine, QStringLiteral("result = 'up'"));
+    QVERIFY2(capture.envelope.status == RunStatus::Ok, qPrintable(capture.envelope.statusDetail));
+    QCOMPARE(capture.envelope.result, QJsonValue(QStringLiteral("up")));
+    QVERIFY(capture.envelope.usage.wallMs < 2'000); // the snippet's time, not the boot's
+    QVERIFY(capture.envelope.engine.notes.join(u'\n').contains(QStringLiteral("started for this run")));
+}
+
+void TestMsbEngine::lostReplIsRestarted()
+{
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    MicrosandboxEngine engine(config);
+    QCOMPARE(run(engine, QStringLiteral("result = 1")).envelope.status, RunStatus::Ok);
+    // The REPL dies (as after exit() in the REPL itself): "Engine unavailable" from then on.
+    m_emulator.control("POST", QStringLiteral("sandbox/kill-repl"),
+                       QJsonObject{{QStringLiteral("namespace"), config.ns},
+                                   {QStringLiteral("sandbox"), config.effectiveSandboxName()}});
+    const RunCapture broken = run(engine, QStringLiteral("result = 2"));
+    QCOMPARE(broken.envelope.status, RunStatus::EngineError);
+    QVERIFY2(broken.envelope.statusDetail.contains(QStringLiteral("restarted")), qPrintable(broken.envelope.statusDetail));
+    const int starts = m_emulator.countCalls(QStringLiteral("sandbox.start"));
+    const RunCapture healed = run(engine, QStringLiteral("result = 3"));
+    QVERIFY2(healed.envelope.status == RunStatus::Ok, qPrintable(healed.envelope.statusDetail));
+    QCOMPARE(healed.envelope.result, QJsonValue(3));
+    QCOMPARE(healed.envelope.engine.startPath, QStringLiteral("cold"));
+    QCOMPARE(m_emulator.calls(starts), 1);
+    m_emulator.clearFaults();
+}
+
+void TestMsbEngine::cancelStopsTheSandbox()
+{
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    MicrosandboxEngine engine(config);
+    QCOMPARE(run(engine, QStringLiteral("result = 1")).envelope.status, RunStatus::Ok);
+    const QString marker = uniqueToken(QStringLiteral("spin"));
+    ExecutionRequest request;
+    request.code = QStringLiteral("import time\nmarker = '%1'\nwhile True: time.sleep(0.01)").arg(marker);
+    QElapsedTimer clock;
+    clock.start();
+    const RunCapture cancelled = runAndWait(engine, request, 30'000, [](ExecutionRun *live) {
+        QTimer::singleShot(1'000, live, [live] { live->cancel(); });
+    });
+    QCOMPARE(cancelled.envelope.status, RunStatus::Cancelled);
+    QVERIFY(clock.elapsed() < 5'000);
+    QVERIFY(cancelled.envelope.statusDetail.contains(QStringLiteral("VM was stopped")));
+    // The VM really goes, with the snippet's processes.
+    QTRY_COMPARE_WITH_TIMEOUT(sandboxState(m_emulator, config.effectiveSandboxName()).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("STOPPED"), 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker.toUtf8()).isEmpty(), 10'000);
+    const RunCapture next = run(engine, QStringLiteral("result = 'after'"));
+    QVERIFY2(next.envelope.status == RunStatus::Ok, qPrintable(next.envelope.statusDetail));
+    QCOMPARE(next.envelope.engine.startPath, QStringLiteral("cold"));
+}
+
+void TestMsbEngine::freshVmPerRun()
+{
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    config.freshVmPerRun = true;
+    MicrosandboxEngine engine(config);
+    const int starts = m_emulator.countCalls(QStringLiteral("sandbox.start"));
+    const int stops = m_emulator.countCalls(QStringLiteral("sandbox.stop"));
+    for (int i = 0; i < 2; ++i) {
+        const RunCapture capture = run(engine, QStringLiteral("result = %1").arg(i));
+        QVERIFY2(capture.envelope.status == RunStatus::Ok, qPrintable(capture.envelope.statusDetail));
+        QCOMPARE(capture.envelope.engine.securityLevel, QStringLiteral("micro-vm (fresh per run)"));
+        QCOMPARE(capture.envelope.engine.startPath, QStringLiteral("cold"));
+    }
+    QCOMPARE(m_emulator.calls(starts), 2);
+    QTRY_COMPARE(m_emulator.calls(stops), 2);
+    int running = 0;
+    for (const QJsonValue &entry : m_emulator.state().value(QStringLiteral("sandboxes")).toArray())
+        if (entry.toObject().value(QStringLiteral("name")).toString().startsWith(config.effectiveSandboxName() + u'-')
+            && entry.toObject().value(QStringLiteral("state")) == QLatin1String("RUNNING"))
+            ++running;
+    QTRY_COMPARE(running, 0);
+    m_emulator.clearFaults();
+}
+
+void TestMsbEngine::concurrentRunsTakeTurns()
+{
+    MicrosandboxEngine engine(m_emulator.engineConfig());
+    QList<ExecutionRun *> runs;
+    QList<ResultEnvelope> envelopes(4);
+    int done = 0;
+    for (int i = 0; i < 4; ++i) {
+        ExecutionRequest request;
+        request.code = QStringLiteral("import time\ntime.sleep(0.2)\nresult = %1 * 10").arg(i);
+        ExecutionRun *live = engine.start(request, this);
+        connect(live, &ExecutionRun::finished, this, [&envelopes, &done, i](const ResultEnvelope &envelope) {
+            envelopes[i] = envelope;
+            ++done;
+        });
+        runs.append(live);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(done, 4, 30'000);
+    for (int i = 0; i < 4; ++i) {
+        QVERIFY2(envelopes[i].status == RunStatus::Ok, qPrintable(envelopes[i].statusDetail));
+        QCOMPARE(envelopes[i].result, QJsonValue(i * 10));
+    }
+    qDeleteAll(runs);
+}
+
+void TestMsbEngine::hugeOutputArrivesWhole()
+{
+    MicrosandboxEngine engine(m_emulator.engineConfig());
+    ExecutionOptions options;
+    options.maxOutputBytes = 32 * 1024 * 1024;
+    const RunCapture capture = run(engine, QStringLiteral(
+        "import sys\nfor i in range(20 * 1024):\n    sys.stdout.write(('%07d' % i) + 'x' * 1016 + '\\n')"), options);
+    QVERIFY2(capture.envelope.status == RunStatus::Ok, qPrintable(capture.envelope.statusDetail));
+    const QByteArray &out = capture.envelope.stdoutStream.bytes;
+    QCOMPARE(out.size(), 20 * 1024 * 1024);
+    QVERIFY(!capture.envelope.stdoutStream.truncated);
+    QVERIFY(out.startsWith("0000000xxx"));
+    QVERIFY(out.contains("0020479x"));
+    QCOMPARE(capture.joined(OutputStream::Stdout), out);
+}
+
+void TestMsbEngine::serverDownIsReported()
+{
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    config.server = QUrl(QStringLiteral("http://127.0.0.1:1")); // nothing listens on port 1
+    MicrosandboxEngine engine(config);
+    QFuture<EngineStatus> future = engine.probe();
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 20'000);
+    QVERIFY(!future.result().ready);
+    QCOMPARE(future.result().summary, QStringLiteral("server down"));
+    QVERIFY(future.result().problems.join(u'\n').contains(QStringLiteral("msb server start")));
+    const RunCapture capture = run(engine, QStringLiteral("result = 1"));
+    QCOMPARE(capture.envelope.status, RunStatus::EngineError);
+    QVERIFY(capture.envelope.statusDetail.contains(QStringLiteral("No microsandbox server answers")));
+}
+
+QTEST_GUILESS_MAIN(TestMsbEngine)
+#include "tst_msb_engine.moc"
