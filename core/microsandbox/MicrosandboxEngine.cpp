@@ -113,8 +113,8 @@ QStringList MicrosandboxEngine::isolationNotes() const
         tr("network egress allowed: a microsandbox 0.2.x server gives every sandbox public network access and its "
            "API cannot turn that off"),
         tr("output arrives when the run ends: the 0.2.x REPL does not stream it"),
-        tr("input files and the process and file-size limits are not applied inside the VM; the VM's own memory "
-           "(%1 MiB) and CPUs (%2) bound them").arg(m_config.vm.memoryMib).arg(m_config.vm.cpus)};
+        tr("input files and the process limit are not applied inside the VM; the VM's own memory (%1 MiB) and "
+           "CPUs (%2) bound what a run can take").arg(m_config.vm.memoryMib).arg(m_config.vm.cpus)};
     if (!m_config.freshVmPerRun)
         notes.append(tr("runs share one warm VM (%1): each run is a fresh process in a fresh directory, but a snippet "
                         "can leave files elsewhere in the VM or a detached process for later runs to find; choose "

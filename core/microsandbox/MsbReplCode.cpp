@@ -118,6 +118,7 @@ ReplCall buildReplCall(const ExecutionRequest &request, const QString &nonce)
         + QLatin1String(",\"cpu_s\":") + number(call.options.cpuSeconds)
         + QLatin1String(",\"memory_mb\":") + number(call.options.memoryMb)
         + QLatin1String(",\"max_output\":") + number(call.options.maxOutputBytes)
+        + QLatin1String(",\"fsize\":") + number(call.options.maxFileSizeBytes)
         // Enough for the host to recognise an oversized result frame as one.
         + QLatin1String(",\"max_result\":") + number(runner::kMaxFrameBytes + 8)
         + QLatin1String(",\"chunk\":") + number(kReportChunkChars) + u'}';

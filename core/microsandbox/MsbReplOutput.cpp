@@ -25,6 +25,7 @@ QString tr(const char *text)
 // The VM is always Linux, whatever the host is: its numbers, not <csignal>'s.
 constexpr int kLinuxSigKill = 9;
 constexpr int kLinuxSigXcpu = 24;
+constexpr int kLinuxSigXfsz = 25;
 constexpr int kMaxNotes = 20;
 
 // What the REPL's lines held.
@@ -181,7 +182,7 @@ ReplOutcome parseReplOutput(const QJsonValue &replResult, const ReplCall &call)
     envelope.usage.peakMemoryKb = meta.value(QStringLiteral("max_rss_kb")).toInteger();
     envelope.usage.outputBytes = envelope.stdoutStream.totalBytes + envelope.stderrStream.totalBytes;
     const QJsonObject all = options.toJson(); // only the limits the wrapper enforces
-    for (const char *key : {"wall_timeout_ms", "cpu_seconds", "memory_mb", "max_output_bytes"})
+    for (const char *key : {"wall_timeout_ms", "cpu_seconds", "memory_mb", "max_output_bytes", "max_file_size_bytes"})
         envelope.usage.limits.insert(QLatin1String(key), all.value(QLatin1String(key)));
 
     runner::FrameReader frame;
@@ -207,6 +208,8 @@ ReplOutcome parseReplOutput(const QJsonValue &replResult, const ReplCall &call)
     } else if (signaled && (signal == kLinuxSigXcpu || signal == kLinuxSigKill) && cpuReached) {
         envelope.status = RunStatus::CpuLimit;
         envelope.usage.cpuMs = std::max(envelope.usage.cpuMs, signal == kLinuxSigXcpu ? cpuLimitMs : 0);
+    } else if (signaled && signal == kLinuxSigXfsz && options.maxFileSizeBytes > 0) {
+        envelope.status = RunStatus::FileSizeLimit;
     } else if (frame.state() == runner::FrameReader::State::Oversized) {
         engineFailure(&outcome, tr("the result was larger than %1 MB").arg(runner::kMaxFrameBytes >> 20), false);
     } else if (!result && frame.state() == runner::FrameReader::State::Complete) {
@@ -226,6 +229,10 @@ ReplOutcome parseReplOutput(const QJsonValue &replResult, const ReplCall &call)
     } else if (result->error->type == QLatin1String("MemoryError") && options.memoryMb > 0) {
         // RLIMIT_AS surfaces inside Python; tied to the limit that was set, as on the native engine.
         envelope.status = RunStatus::MemoryLimit;
+        envelope.statusDetail = tr("Python raised %1 while the limit was in force: %2")
+                                    .arg(result->error->type, result->error->message);
+    } else if (result->error->message.contains(QLatin1String("[Errno 27]")) && options.maxFileSizeBytes > 0) {
+        envelope.status = RunStatus::FileSizeLimit;
         envelope.statusDetail = tr("Python raised %1 while the limit was in force: %2")
                                     .arg(result->error->type, result->error->message);
     } else {

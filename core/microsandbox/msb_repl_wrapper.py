@@ -89,8 +89,11 @@ def _child(call, fds, workdir):
         os.chdir(workdir)
         if "tempfile" in sys.modules:
             sys.modules["tempfile"].tempdir = workdir  # gettempdir() was cached by the supervisor
+        # RLIMIT_FSIZE also bounds the memory files that hold stdout and stderr, which the
+        # supervisor only measures between its polls.
         limits = ((resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_CPU, call["cpu_s"], call["cpu_s"] + 1),
-                  (resource.RLIMIT_AS, call["memory_mb"] << 20, call["memory_mb"] << 20))
+                  (resource.RLIMIT_AS, call["memory_mb"] << 20, call["memory_mb"] << 20),
+                  (resource.RLIMIT_FSIZE, call["fsize"], call["fsize"]))
         for which, soft, hard in limits:
             if which == resource.RLIMIT_CORE or soft > 0:
                 resource.setrlimit(which, (soft, hard))
@@ -139,6 +142,8 @@ def _wait(pid, call, fds, started):
         pause = min(pause * 2, 0.01)
     wall_ms = int((time.monotonic() - started) * 1000)
     _kill(pid)  # whatever the snippet left running in its group
+    if stopped is None and cap > 0 and os.fstat(fds[1]).st_size + os.fstat(fds[2]).st_size > cap:
+        stopped = "output"  # it wrote past the cap between two polls and then ended
     _, status, usage = os.wait4(pid, 0)
     return {"exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
