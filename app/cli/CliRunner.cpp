@@ -70,6 +70,10 @@ void CliRunner::start()
     // `doctor` reports on the same configuration (and on whether warm starts are possible);
     // a single `run` starts cold, which is quicker than preloading for one snippet.
     config.native.warmPool = m_command.kind == CliCommand::Kind::Batch || m_command.kind == CliCommand::Kind::Doctor;
+    // The microsandbox VM stays warm after the run, for the next invocation (stop-sandbox ends it).
+    config.microsandbox = microsandboxConfigFor(m_command);
+    if (m_command.kind == CliCommand::Kind::StopSandbox)
+        return stopSandbox(config.microsandbox);
     m_factory = createDefaultEngineFactory(config, this);
     if (m_command.kind == CliCommand::Kind::Doctor)
         doctor();
@@ -107,6 +111,20 @@ void CliRunner::doctor()
     whenSelected(EngineChoice::Auto, [this](const EngineSelection &selection) {
         writeDoctorReport(selection, m_command.json);
         exitWith(selection.engine ? ExitOk : ExitEngineFailure);
+    });
+}
+
+void CliRunner::stopSandbox(const MicrosandboxConfig &config)
+{
+    auto *engine = new MicrosandboxEngine(config, this);
+    msb::MsbCall *call = engine->stopSandbox();
+    connect(call, &msb::MsbCall::finished, this, [this, config](const msb::RpcResponse &response) {
+        if (!response.ok) {
+            writeError(tr("could not stop the sandbox %1: %2").arg(config.effectiveSandboxName(), response.error.message));
+            return exitWith(ExitEngineFailure);
+        }
+        std::fprintf(stdout, "%s\n", qPrintable(response.result.toString()));
+        exitWith(ExitOk);
     });
 }
 

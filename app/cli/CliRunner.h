@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cli/CliArguments.h"
+#include "microsandbox/MicrosandboxEngine.h"
 
 #include <QObject>
 
@@ -26,6 +27,7 @@ private:
     void runSnippet();
     void runBatch();
     void doctor();
+    void stopSandbox(const MicrosandboxConfig &config);
     // Resolves the engine choice without blocking, then calls `then` in this thread.
     void whenSelected(EngineChoice choice, const std::function<void(const EngineSelection &)> &then);
     void onFinished(const ResultEnvelope &envelope);

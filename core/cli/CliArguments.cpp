@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QUrl>
 
 #include <algorithm>
 #include <cmath>
@@ -74,6 +75,46 @@ bool parseWhole(const QString &option, const QString &text, qint64 min, qint64 m
     return true;
 }
 
+// True if `name` is a microsandbox option (then *error says whether its value was bad).
+bool applyMicrosandboxOption(CliCommand::Microsandbox &msb, const QString &name, const QString &value, QString *error)
+{
+    qint64 whole = 0;
+    error->clear();
+    if (name == QLatin1String("--server")) {
+        const QUrl url(value, QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+            *error = tr("--server needs an http:// URL such as http://127.0.0.1:5555, not \"%1\"").arg(value);
+        msb.server = value;
+    } else if (name == QLatin1String("--token")) {
+        msb.apiKey = value.trimmed();
+        if (value.startsWith(QLatin1Char('@'))) {
+            QFile file(value.mid(1));
+            if (!file.open(QIODevice::ReadOnly))
+                *error = tr("cannot read the token file \"%1\": %2").arg(value.mid(1), file.errorString());
+            msb.apiKey = QString::fromUtf8(file.readAll()).trimmed();
+        }
+    } else if (name == QLatin1String("--server-key")) {
+        msb.serverKeyFile = value;
+    } else if (name == QLatin1String("--namespace") || name == QLatin1String("--sandbox")) {
+        const auto kind = name == QLatin1String("--namespace") ? msb::NameKind::Namespace : msb::NameKind::Sandbox;
+        *error = msb::nameProblem(value, kind);
+        (kind == msb::NameKind::Namespace ? msb.ns : msb.sandbox) = value;
+    } else if (name == QLatin1String("--image")) {
+        msb.image = value;
+    } else if (name == QLatin1String("--vm-memory")) {
+        if (parseWhole(name, value, 128, 1024 * 1024, &whole, error))
+            msb.memoryMib = static_cast<int>(whole);
+    } else if (name == QLatin1String("--vm-cpus")) {
+        if (parseWhole(name, value, 1, 255, &whole, error))
+            msb.cpus = static_cast<int>(whole);
+    } else if (name == QLatin1String("--msb")) {
+        msb.msbProgram = value;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 bool applyRunOption(CliCommand &command, const QString &name, const QString &value, QString *error)
 {
     ExecutionOptions &options = command.options;
@@ -125,6 +166,8 @@ bool applyRunOption(CliCommand &command, const QString &name, const QString &val
         if (!parseWhole(name, value, 1, kMaxParallel, &whole, error))
             return false;
         command.parallel = static_cast<int>(whole);
+    } else if (applyMicrosandboxOption(command.microsandbox, name, value, error)) {
+        return error->isEmpty();
     } else if (name == QLatin1String("--python")) {
         command.python = value;
     } else if (name == QLatin1String("--bubblewrap")) {
@@ -141,7 +184,13 @@ const QStringList kLimitOptions{
     QStringLiteral("--timeout"), QStringLiteral("--cpu"), QStringLiteral("--memory"), QStringLiteral("--max-output"),
     QStringLiteral("--max-processes"), QStringLiteral("--max-file-size"), QStringLiteral("--file"), QStringLiteral("--env"),
 };
-const QStringList kMachineOptions{QStringLiteral("--python"), QStringLiteral("--bubblewrap")};
+const QStringList kMicrosandboxOptions{
+    QStringLiteral("--server"), QStringLiteral("--token"), QStringLiteral("--server-key"), QStringLiteral("--namespace"),
+    QStringLiteral("--sandbox"), QStringLiteral("--image"), QStringLiteral("--vm-memory"), QStringLiteral("--vm-cpus"),
+    QStringLiteral("--msb"),
+};
+const QStringList kMachineOptions = QStringList{QStringLiteral("--python"), QStringLiteral("--bubblewrap")} + kMicrosandboxOptions;
+const QString kFreshVm = QStringLiteral("--fresh-vm");
 const QString kEngine = QStringLiteral("--engine");
 const QString kJson = QStringLiteral("--json");
 const QString kAllowUnsandboxed = QStringLiteral("--allow-unsandboxed");
@@ -156,11 +205,12 @@ struct Verb
 const QList<std::pair<QString, Verb>> kVerbs{
     {QStringLiteral("run"),
      {CliCommand::Kind::Run, QStringList{kEngine, QStringLiteral("--inputs")} + kLimitOptions + kMachineOptions,
-      {kJson, kAllowUnsandboxed}}},
+      {kJson, kAllowUnsandboxed, kFreshVm}}},
     {QStringLiteral("batch"),
      {CliCommand::Kind::Batch, QStringList{kEngine, QStringLiteral("--parallel")} + kLimitOptions + kMachineOptions,
-      {kAllowUnsandboxed}}},
+      {kAllowUnsandboxed, kFreshVm}}},
     {QStringLiteral("doctor"), {CliCommand::Kind::Doctor, kMachineOptions, {kJson, kAllowUnsandboxed}}},
+    {QStringLiteral("stop-sandbox"), {CliCommand::Kind::StopSandbox, kMicrosandboxOptions, {}}},
 };
 
 bool isKnownOption(const QString &name)
@@ -187,7 +237,7 @@ CliCommand parseVerb(const QString &verbName, const Verb &verb, const QStringLis
             inlineValue = true;
         }
         if (verb.flags.contains(name)) {
-            (name == kJson ? command.json : command.allowUnsandboxed) = true;
+            (name == kJson ? command.json : name == kFreshVm ? command.microsandbox.freshVm : command.allowUnsandboxed) = true;
         } else if (verb.valueOptions.contains(name)) {
             if (!inlineValue) {
                 if (i + 1 >= arguments.size())
@@ -253,6 +303,32 @@ CliCommand parseCliArguments(const QStringList &arguments)
     return invalid(tr("unknown command \"%1\"").arg(verb));
 }
 
+MicrosandboxConfig microsandboxConfigFor(const CliCommand &command)
+{
+    const CliCommand::Microsandbox &given = command.microsandbox;
+    MicrosandboxConfig config = MicrosandboxConfig::fromEnvironment();
+    if (!given.server.isEmpty())
+        config.server = QUrl(given.server);
+    if (!given.apiKey.isEmpty())
+        config.credentials.apiKey = given.apiKey;
+    if (!given.serverKeyFile.isEmpty()) {
+        config.credentials.serverKeyFile = given.serverKeyFile;
+        config.credentials.mayMint = true;
+    }
+    if (!given.ns.isEmpty())
+        config.ns = given.ns;
+    config.sandboxName = given.sandbox;
+    if (!given.image.isEmpty())
+        config.vm.image = given.image;
+    if (given.memoryMib > 0)
+        config.vm.memoryMib = given.memoryMib;
+    if (given.cpus > 0)
+        config.vm.cpus = given.cpus;
+    config.freshVmPerRun = given.freshVm;
+    config.msbProgram = given.msbProgram;
+    return config;
+}
+
 QString compactJson(const QJsonValue &value)
 {
     // A one-element array lets QJsonDocument print any value, scalars included.
@@ -269,6 +345,8 @@ QString cliUsage()
         "                                       and print one result envelope per line\n"
         "  pysandbox-cli doctor [--json] [--python PATH] [--bubblewrap PATH] [--allow-unsandboxed]\n"
         "                                       show which engines are ready and why not\n"
+        "  pysandbox-cli stop-sandbox [microsandbox options]\n"
+        "                                       stop the warm microsandbox VM (runs leave it warm)\n"
         "  pysandbox-cli --version | --help\n"
         "\n"
         "Run options:\n"
@@ -287,6 +365,19 @@ QString cliUsage()
         "  --allow-unsandboxed                 if the sandbox is unavailable, run with resource\n"
         "                                      limits only instead of refusing\n"
         "  --json                              print exactly one result envelope as JSON\n"
+        "\n"
+        "Microsandbox options (run, batch, doctor, stop-sandbox):\n"
+        "  --server URL                        the microsandbox 0.2.x server (default\n"
+        "                                      $MSB_SERVER_URL or http://127.0.0.1:5555)\n"
+        "  --token KEY|@file                   its API key, msb_... (default $MSB_API_KEY)\n"
+        "  --server-key FILE                   mint a fresh key from this server.key when the\n"
+        "                                      key is missing, rejected or expired\n"
+        "  --namespace NS                      the namespace (default: default)\n"
+        "  --sandbox NAME                      the warm VM's name (default: pysandbox-default)\n"
+        "  --image IMAGE                       the image (default microsandbox/python)\n"
+        "  --vm-memory MIB, --vm-cpus N        the VM's size (default 1024 MiB, 1 CPU)\n"
+        "  --fresh-vm                          a new VM for every run (run, batch)\n"
+        "  --msb PATH                          the msb command for the version check\n"
         "\n"
         "Batch: each line is {\"id\": ..., \"code\": ..., \"inputs\": {...}, \"options\": {...}};\n"
         "options use the envelope's limit names (wall_timeout_ms, memory_mb, ...) and override the\n"

@@ -2,6 +2,7 @@
 
 #include "execution/EngineFactory.h"
 #include "execution/ExecutionOptions.h"
+#include "microsandbox/MicrosandboxEngine.h"
 
 #include <QStringList>
 
@@ -20,7 +21,7 @@ int exitCodeFor(RunStatus status);
 
 struct CliCommand
 {
-    enum class Kind { Run, Batch, Doctor, Help, Version, Invalid };
+    enum class Kind { Run, Batch, Doctor, StopSandbox, Help, Version, Invalid };
 
     Kind kind = Kind::Invalid;
     QString codePath;          // "-" for stdin
@@ -32,13 +33,30 @@ struct CliCommand
     bool allowUnsandboxed = false; // run with rlimits only when the sandbox is unavailable
     bool json = false;
     int parallel = 1;          // batch: runs in flight at once (1..kMaxParallel)
+    // The microsandbox engine's options. Unset fields (empty, 0) keep MSB_SERVER_URL and
+    // MSB_API_KEY from the environment, then MicrosandboxConfig's defaults.
+    struct Microsandbox
+    {
+        QString server;
+        QString apiKey;         // --token KEY or --token @FILE (a file keeps it out of `ps`)
+        QString serverKeyFile;  // --server-key: may mint fresh keys from this server.key
+        QString ns;
+        QString sandbox;
+        QString image;
+        int memoryMib = 0;
+        int cpus = 0;
+        bool freshVm = false;
+        QString msbProgram;
+    } microsandbox;
     QString error;             // for Kind::Invalid: what is wrong with the arguments
 };
 
 inline constexpr int kMaxParallel = 16;
 
-// Parses argv (without the program name). Reads --inputs @file, but not the code file.
+// Parses argv (without the program name). Reads --inputs @file and --token @file, but not the code file.
 CliCommand parseCliArguments(const QStringList &arguments);
+// The microsandbox engine's configuration: the command line over the environment over defaults.
+MicrosandboxConfig microsandboxConfigFor(const CliCommand &command);
 QString cliUsage();
 // Any JSON value as compact JSON text (scalars included): 7 -> "7", "a" -> "\"a\"".
 QString compactJson(const QJsonValue &value);

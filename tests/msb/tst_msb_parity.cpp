@@ -19,7 +19,7 @@ namespace {
 QJsonObject comparable(const ResultEnvelope &envelope)
 {
     QJsonObject object = envelope.toJson();
-    for (const char *key : {"engine", "usage", "request_id"})
+    for (const char *key : {"engine", "usage", "id"})
         object.remove(QLatin1String(key));
     return object;
 }
