@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 
 int main(int argc, char *argv[])
 {
@@ -34,6 +35,8 @@ int main(int argc, char *argv[])
     // them in milliseconds; it ends with the window.
     pysandbox::EngineConfig config;
     config.native.warmPool = true;
+    const QSettings settings;
+    config.microsandbox = pysandbox::microsandboxConfigFromSettings(settings, config.microsandbox);
     pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory(config, &app);
     if (auto *native = qobject_cast<pysandbox::NativeEngine *>(engines->engine(pysandbox::EngineKind::Native)))
         native->prepareWarmPool();
@@ -43,5 +46,10 @@ int main(int argc, char *argv[])
         pysandbox::runSelfTest(&window);
     else if (parser.isSet(screenshot))
         pysandbox::runAndScreenshot(&window, parser.value(screenshot));
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    // The VM this window used goes with it, unless the user keeps it warm for the next start.
+    if (!settings.value(QStringLiteral("microsandbox/keepWarm"), false).toBool())
+        if (auto *vm = qobject_cast<pysandbox::MicrosandboxEngine *>(engines->engine(pysandbox::EngineKind::Microsandbox)))
+            vm->stopUsedSandboxAndWait(3000);
+    return status;
 }

@@ -44,6 +44,7 @@ MainWindow::MainWindow(EngineFactory *engines, QWidget *parent)
     setWindowTitle(tr("PySandbox"));
     buildUi();
     updateActions();
+    refreshBadge();
     resize(1100, 720);
 }
 
@@ -67,6 +68,12 @@ void MainWindow::buildUi()
     m_engineChoice->addItem(tr("Microsandbox"), QVariant::fromValue(static_cast<int>(EngineChoice::Microsandbox)));
     toolbar->addWidget(new QLabel(tr("Engine:"), toolbar));
     toolbar->addWidget(m_engineChoice);
+    m_badge = new QLabel(toolbar);
+    m_badge->setObjectName(QStringLiteral("securityBadge"));
+    m_badge->setAccessibleName(tr("Security"));
+    m_badge->setContentsMargins(8, 0, 8, 0);
+    toolbar->addWidget(m_badge);
+    connect(m_engineChoice, &QComboBox::currentIndexChanged, this, &MainWindow::refreshBadge);
     toolbar->addSeparator();
 
     m_runAction = toolbar->addAction(tr("Run"), this, &MainWindow::runSnippet);
@@ -178,6 +185,32 @@ void MainWindow::runSnippet()
         connect(m_run, &ExecutionRun::finished, this, &MainWindow::showEnvelope);
         m_verdict->setText(tr("Running on the %1 engine…").arg(selection.engine->name()));
         updateActions();
+    });
+    watcher->setFuture(m_engines->select(choice));
+}
+
+void MainWindow::refreshBadge()
+{
+    const int generation = ++m_badgeGeneration; // an older probe that ends later is ignored
+    m_badge->setText(tr("checking…"));
+    const auto choice = static_cast<EngineChoice>(m_engineChoice->currentData().toInt());
+    auto *watcher = new QFutureWatcher<EngineSelection>(this);
+    connect(watcher, &QFutureWatcher<EngineSelection>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation != m_badgeGeneration)
+            return;
+        const EngineSelection selection = watcher->result();
+        const EngineStatus &status = selection.status;
+        QString text = selection.engine ? tr("%1 · %2").arg(selection.engine->name(), status.securityLevel)
+                                        : tr("%1: %2").arg(engineKindName(status.kind),
+                                                           status.summary.isEmpty() ? tr("not ready") : status.summary);
+        if (selection.engine && !status.caveat.isEmpty())
+            text += tr(" · ⚠ %1").arg(status.caveat);
+        m_badge->setText(text);
+        QStringList details{tr("Isolation: %1").arg(status.isolation.join(QStringLiteral(", ")))};
+        details += status.problems;
+        details += status.notes;
+        m_badge->setToolTip(details.join(u'\n'));
     });
     watcher->setFuture(m_engines->select(choice));
 }

@@ -40,6 +40,8 @@ protected:
 private:
     void buildUi();
     void updateActions();
+    // The security badge: what the chosen engine would run with, probed without blocking.
+    void refreshBadge();
     void showEnvelope(const ResultEnvelope &envelope);
     void appendLog(OutputStream stream, const QByteArray &chunk);
     QString inputsProblem(QJsonObject *inputs) const;
@@ -51,6 +53,8 @@ private:
     QPlainTextEdit *m_log = nullptr;
     QComboBox *m_engineChoice = nullptr;
     QLabel *m_verdict = nullptr;
+    QLabel *m_badge = nullptr;
+    int m_badgeGeneration = 0;
     QLabel *m_elapsed = nullptr;
     QAction *m_runAction = nullptr;
     QAction *m_stopAction = nullptr;

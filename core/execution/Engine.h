@@ -23,6 +23,7 @@ struct EngineStatus
     QStringList notes;          // caveats that do not stop it (layers this version does not use, …)
     QStringList isolation;      // layers a run would get
     QString securityLevel;
+    QString caveat;             // what a security badge must say next to the level, if anything
     int strength = 0;           // higher is stronger isolation; Auto picks the largest ready one
 };
 

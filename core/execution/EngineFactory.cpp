@@ -1,6 +1,7 @@
 #include "EngineFactory.h"
 
 #include <QCoreApplication>
+#include <QFutureWatcher>
 #include <QPromise>
 #include <QFuture>
 
@@ -82,13 +83,19 @@ QFuture<EngineSelection> EngineFactory::select(EngineChoice choice)
     auto statuses = std::make_shared<QList<EngineStatus>>();
     auto remaining = std::make_shared<int>(static_cast<int>(engines.size()));
     for (Engine *candidate : engines) {
-        candidate->probe().then(this, [=](const EngineStatus &status) {
-            statuses->append(status);
+        // A watcher owned by the factory, not then(this, …): that asserts in Qt 6.4 when the
+        // factory is destroyed while a probe (a slow server) is still out.
+        auto *watcher = new QFutureWatcher<EngineStatus>(this);
+        connect(watcher, &QFutureWatcher<EngineStatus>::finished, this, [=] {
+            watcher->deleteLater();
+            if (watcher->future().resultCount() > 0)
+                statuses->append(watcher->result());
             if (--*remaining == 0) {
                 promise->addResult(choose(choice, *statuses, engines));
                 promise->finish();
             }
         });
+        watcher->setFuture(candidate->probe());
     }
     return future;
 }

@@ -4,6 +4,7 @@
 #include "microsandbox/MsbClient.h"
 
 #include <QPointer>
+#include <QSettings>
 #include <QPromise>
 
 #include <memory>
@@ -48,6 +49,11 @@ struct MicrosandboxConfig
     static MicrosandboxConfig fromEnvironment(MicrosandboxConfig base);
 };
 
+// The GUI's stored choices (group "microsandbox": server, namespace, profile, image, memoryMib,
+// cpus, freshVm, serverKeyFile, msb) over `base`. The API key is not stored here: it comes from
+// MSB_API_KEY (or is minted from serverKeyFile) until the token manager keeps it in the keychain.
+MicrosandboxConfig microsandboxConfigFromSettings(const QSettings &settings, MicrosandboxConfig base);
+
 // "pysandbox-<profile>", cut and cleaned to the server's name rules (§2.4).
 QString stableSandboxName(const QString &profile);
 
@@ -72,8 +78,11 @@ public:
 
     const MicrosandboxConfig &config() const { return m_config; }
     msb::MsbClient *client() const { return m_client; }
-    // Stops the warm sandbox (quit without "keep warm", `pysandbox-cli stop`, cancel).
+    // Stops the warm sandbox (`pysandbox-cli stop-sandbox`, cancel).
     msb::MsbCall *stopSandbox();
+    // At quit, unless the user keeps it warm: stops the sandbox this process used, waiting at
+    // most `waitMs` for the server's answer. Returns at once if no run used one.
+    void stopUsedSandboxAndWait(int waitMs);
 
     // The layers a run gets, and the caveats, as envelopes and the UI's badge show them.
     QStringList isolationLayers() const;

@@ -6,6 +6,7 @@
 #include "MsbToken.h"
 
 #include <QCoreApplication>
+#include <QFutureWatcher>
 #include <QProcess>
 #include <QtConcurrent>
 
@@ -53,13 +54,17 @@ QFuture<EngineStatus> MicrosandboxEngine::probe()
     QFuture<EngineStatus> future = promise->future();
     promise->start();
     const QString configured = m_config.msbProgram;
-    QtConcurrent::run([configured] { return askMsb(configured); }).then(this, [this, promise](const MsbBinary &binary) {
+    auto *watcher = new QFutureWatcher<MsbBinary>(this);
+    connect(watcher, &QFutureWatcher<MsbBinary>::finished, this, [this, watcher, promise] {
+        watcher->deleteLater();
+        const MsbBinary binary = watcher->result();
         EngineStatus status;
         status.kind = EngineKind::Microsandbox;
         status.strength = 10;
         status.isolation = isolationLayers();
         status.securityLevel = securityLevel();
         status.notes = isolationNotes();
+        status.caveat = tr("network egress allowed");
         if (!binary.problem.isEmpty())
             status.notes.append(binary.problem);
         if (!binary.version.isNull() && !msb::isSupportedServerVersion(binary.version)) {
@@ -77,6 +82,7 @@ QFuture<EngineStatus> MicrosandboxEngine::probe()
                                                             m_config.assumedServerVersion.toString()));
         probeServer(status, promise);
     });
+    watcher->setFuture(QtConcurrent::run([configured] { return askMsb(configured); }));
     return future;
 }
 
@@ -98,12 +104,13 @@ void MicrosandboxEngine::probeServer(EngineStatus status, const std::shared_ptr<
         // The cheapest call that needs the key and the namespace: a refused key shows here,
         // not in the middle of the first run.
         msb::MsbCall *metrics = m_client->metrics(m_config.ns);
-        connect(metrics, &msb::MsbCall::finished, this, [status, deliver](const msb::RpcResponse &answer) mutable {
+        connect(metrics, &msb::MsbCall::finished, this, [this, status, deliver](const msb::RpcResponse &answer) mutable {
             const bool unknownNamespace = answer.error.kind == msb::ErrorKind::ServerError
                 && answer.error.serverCode == msb::ServerCode::InvalidInput;
             if (answer.ok || unknownNamespace) {
                 status.ready = true;
-                status.summary = tr("ready");
+                status.summary = tr("ready: microsandbox %1 at %2").arg(m_client->config().serverVersion.toString(),
+                                                                        m_config.server.toDisplayString());
             } else {
                 status.summary = answer.error.kind == msb::ErrorKind::Unauthorized ? tr("token expired or missing")
                                                                                   : tr("server refuses");

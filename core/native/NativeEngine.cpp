@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFutureWatcher>
+#include <QPromise>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <unistd.h>
@@ -133,52 +134,67 @@ QStringList NativeEngine::hostLayers()
 
 QFuture<EngineStatus> NativeEngine::probe()
 {
-    const NativeEngineConfig config = m_config;
-    return environment().then([config](const NativeEnvironment &environment) {
-        const PythonInterpreter &python = environment.python;
-        const IsolationSupport &isolation = environment.isolation;
-        EngineStatus status;
-        status.kind = EngineKind::Native;
-        status.strength = 1;
-        const bool sandboxed = config.useIsolation && isolation.isolationAvailable();
-        status.isolation = hostLayers();
-        if (sandboxed)
-            status.isolation += expectedSandboxLayers();
-        status.securityLevel = sandboxed ? QStringLiteral("namespaces+seccomp") : QStringLiteral("rlimits-only");
-        if (!python.isUsable())
-            status.problems.append(python.error);
-        if (config.useIsolation)
-            status.problems += isolation.problems;
-        else
-            status.problems.append(tr("isolation is switched off in the settings: snippets run with your user's rights, "
-                                      "limited only by resource limits"));
-        if (sandboxed) {
-            if (config.warmPool && isolation.landlockAbi >= 6)
-                status.notes.append(tr("warm starts: runs are forked from a preloaded interpreter in one sandbox, each "
-                                       "locked down with Landlock (ABI %1) and its own seccomp filter").arg(isolation.landlockAbi));
-            else if (config.warmPool)
-                status.notes.append(tr("warm starts are off: they need Landlock ABI 6 (Linux 6.12) to keep concurrent "
-                                       "runs apart, and this kernel offers %1; every run starts cold").arg(isolation.landlockAbi));
-            else
-                status.notes.append(tr("cold starts: every run gets a sandbox of its own (Landlock is not needed: the "
-                                       "mount namespace already hides the host's files)"));
-            status.notes.append(tr("no cgroup limits: memory, CPU and process totals are enforced with rlimits and "
-                                   "a 25 ms /proc monitor of the whole process tree"));
-            if (::geteuid() == 0)
-                status.notes.append(tr("running as root: the kernel does not apply RLIMIT_NPROC, so the process "
-                                       "limit rests on the /proc monitor alone"));
-        }
-        const bool refused = config.requireIsolation && !sandboxed;
-        if (refused)
-            status.problems.append(tr("\"require isolation\" is on, so the native engine refuses to run without a "
-                                      "sandbox; turn it off to run with resource limits only"));
-        status.ready = python.isUsable() && !refused;
-        if (status.ready)
-            status.summary = tr("ready: Python %1 at %2, %3").arg(python.version, python.executable, status.securityLevel);
-        else
-            status.summary = python.isUsable() ? tr("needs isolation") : tr("no usable Python");
-        return status;
+    // A QFuture keeps one continuation only (Qt 6.4): a second then() on the shared
+    // environment future would drop the first probe's. Each probe watches it on its own.
+    auto promise = std::make_shared<QPromise<EngineStatus>>();
+    promise->start();
+    auto *watcher = new QFutureWatcher<NativeEnvironment>(this);
+    connect(watcher, &QFutureWatcher<NativeEnvironment>::finished, this, [this, watcher, promise] {
+        watcher->deleteLater();
+        promise->addResult(statusFor(m_config, watcher->result()));
+        promise->finish();
     });
+    watcher->setFuture(environment());
+    return promise->future();
+}
+
+EngineStatus NativeEngine::statusFor(const NativeEngineConfig &config, const NativeEnvironment &environment)
+{
+    const PythonInterpreter &python = environment.python;
+    const IsolationSupport &isolation = environment.isolation;
+    EngineStatus status;
+    status.kind = EngineKind::Native;
+    status.strength = 1;
+    const bool sandboxed = config.useIsolation && isolation.isolationAvailable();
+    status.isolation = hostLayers();
+    if (sandboxed)
+        status.isolation += expectedSandboxLayers();
+    status.securityLevel = sandboxed ? QStringLiteral("namespaces+seccomp") : QStringLiteral("rlimits-only");
+    if (!sandboxed)
+        status.caveat = tr("not sandboxed: resource limits only");
+    if (!python.isUsable())
+        status.problems.append(python.error);
+    if (config.useIsolation)
+        status.problems += isolation.problems;
+    else
+        status.problems.append(tr("isolation is switched off in the settings: snippets run with your user's rights, "
+                                  "limited only by resource limits"));
+    if (sandboxed) {
+        if (config.warmPool && isolation.landlockAbi >= 6)
+            status.notes.append(tr("warm starts: runs are forked from a preloaded interpreter in one sandbox, each "
+                                   "locked down with Landlock (ABI %1) and its own seccomp filter").arg(isolation.landlockAbi));
+        else if (config.warmPool)
+            status.notes.append(tr("warm starts are off: they need Landlock ABI 6 (Linux 6.12) to keep concurrent "
+                                   "runs apart, and this kernel offers %1; every run starts cold").arg(isolation.landlockAbi));
+        else
+            status.notes.append(tr("cold starts: every run gets a sandbox of its own (Landlock is not needed: the "
+                                   "mount namespace already hides the host's files)"));
+        status.notes.append(tr("no cgroup limits: memory, CPU and process totals are enforced with rlimits and "
+                               "a 25 ms /proc monitor of the whole process tree"));
+        if (::geteuid() == 0)
+            status.notes.append(tr("running as root: the kernel does not apply RLIMIT_NPROC, so the process "
+                                   "limit rests on the /proc monitor alone"));
+    }
+    const bool refused = config.requireIsolation && !sandboxed;
+    if (refused)
+        status.problems.append(tr("\"require isolation\" is on, so the native engine refuses to run without a "
+                                  "sandbox; turn it off to run with resource limits only"));
+    status.ready = python.isUsable() && !refused;
+    if (status.ready)
+        status.summary = tr("ready: Python %1 at %2, %3").arg(python.version, python.executable, status.securityLevel);
+    else
+        status.summary = python.isUsable() ? tr("needs isolation") : tr("no usable Python");
+    return status;
 }
 
 ExecutionRun *NativeEngine::start(const ExecutionRequest &request, QObject *parent)

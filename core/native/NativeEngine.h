@@ -46,6 +46,7 @@ public:
     EngineKind kind() const override { return EngineKind::Native; }
     QString name() const override { return QStringLiteral("native"); }
     QFuture<EngineStatus> probe() override;
+    static EngineStatus statusFor(const NativeEngineConfig &config, const NativeEnvironment &environment);
     ExecutionRun *start(const ExecutionRequest &request, QObject *parent) override;
 
     const NativeEngineConfig &config() const { return m_config; }

@@ -1,10 +1,12 @@
 // The real main window, offscreen: type, run, see the result, stop a runaway loop.
 #include "DefaultEngines.h"
+#include "MsbEmulator.h"
 #include "MainWindow.h"
 #include "TestSupport.h"
 #include "editor/CodeEditor.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QApplication>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -24,6 +26,8 @@ private Q_SLOTS:
     void tracebackMarksTheLine();
     void stopEndsARunawayLoop();
     void invalidInputsDisableRun();
+    void badgeTellsTheEnginesIsolation();
+    void runsOnTheMicrosandboxEngine();
 
 private:
     EngineFactory *m_engines = nullptr;
@@ -95,6 +99,47 @@ void TestMainWindow::invalidInputsDisableRun()
     QVERIFY(run->toolTip().contains(QStringLiteral("not valid JSON")));
     inputs->setPlainText(QStringLiteral("{}"));
     QVERIFY(run->isEnabled());
+}
+
+void TestMainWindow::badgeTellsTheEnginesIsolation()
+{
+    auto *badge = m_window->findChild<QLabel *>(QStringLiteral("securityBadge"));
+    auto *engine = m_window->findChild<QComboBox *>(QStringLiteral("engineSelector"));
+    engine->setCurrentIndex(engine->findText(QStringLiteral("Native")));
+    const QString expected = testsRunSandboxed() ? QStringLiteral("native · namespaces+seccomp") : QStringLiteral("native · rlimits-only");
+    QTRY_VERIFY2_WITH_TIMEOUT(badge->text().startsWith(expected), qPrintable(badge->text()), 20'000);
+    QVERIFY(badge->toolTip().contains(QStringLiteral("Isolation: ")));
+    // No server in this test's configuration: the badge says what is wrong instead of a level.
+    engine->setCurrentIndex(engine->findText(QStringLiteral("Microsandbox")));
+    QTRY_VERIFY2_WITH_TIMEOUT(badge->text() == QStringLiteral("microsandbox: server down"), qPrintable(badge->text()), 20'000);
+    QVERIFY(badge->toolTip().contains(QStringLiteral("msb server start")));
+}
+
+void TestMainWindow::runsOnTheMicrosandboxEngine()
+{
+    MsbEmulator emulator; // the TEST EMULATOR of the 0.2.x server, on loopback
+    QVERIFY2(emulator.start(), qPrintable(emulator.error()));
+    delete m_window;
+    delete m_engines;
+    EngineConfig config;
+    config.native = nativeConfig();
+    config.microsandbox = emulator.engineConfig();
+    m_engines = createDefaultEngineFactory(config, this);
+    m_window = new MainWindow(m_engines);
+    m_window->show();
+    auto *engine = m_window->findChild<QComboBox *>(QStringLiteral("engineSelector"));
+    engine->setCurrentIndex(engine->findText(QStringLiteral("Microsandbox")));
+    auto *badge = m_window->findChild<QLabel *>(QStringLiteral("securityBadge"));
+    QTRY_VERIFY2_WITH_TIMEOUT(badge->text() == QStringLiteral("microsandbox · micro-vm · ⚠ network egress allowed"),
+                              qPrintable(badge->text()), 20'000);
+    m_window->editor()->setText(QStringLiteral("print('in the vm')\nresult = sum(inputs['xs'])\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    m_window->runSnippet();
+    QVERIFY(finished.wait(30'000));
+    const QString result = m_window->findChild<QPlainTextEdit *>(QStringLiteral("resultView"))->toPlainText();
+    QVERIFY2(result.startsWith(QStringLiteral("Status: ok")), qPrintable(result));
+    QVERIFY2(result.contains(QStringLiteral("Engine: microsandbox · micro-vm")), qPrintable(result));
+    QVERIFY(m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"))->toPlainText().contains(QStringLiteral("in the vm")));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -65,7 +65,8 @@ void TestMsbEngine::probeSaysReadyAndHonest()
     QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 20'000);
     const EngineStatus status = future.result();
     QVERIFY2(status.ready, qPrintable(status.problems.join(u'\n')));
-    QCOMPARE(status.summary, QStringLiteral("ready"));
+    QVERIFY2(status.summary.startsWith(QStringLiteral("ready: microsandbox 0.2.6 at http://127.0.0.1:")), qPrintable(status.summary));
+    QCOMPARE(status.caveat, QStringLiteral("network egress allowed"));
     QCOMPARE(status.securityLevel, QStringLiteral("micro-vm"));
     QVERIFY(status.isolation.contains(QStringLiteral("micro-vm")));
     QVERIFY(status.notes.join(u'\n').contains(QStringLiteral("network egress allowed")));
