@@ -48,6 +48,11 @@ private Q_SLOTS:
     void concurrentRunsTakeTurns();
     void hugeOutputArrivesWhole();
     void serverDownIsReported();
+    void portalTimeoutRestartsTheSandbox();
+    void serverKilledMidRunIsSurvived();
+    void expiredKeyIsRenewedForARun();
+    void namespaceDeniedIsReported();
+    void versionGate();
 
 private:
     MsbEmulator m_emulator;
@@ -249,6 +254,132 @@ void TestMsbEngine::serverDownIsReported()
     const RunCapture capture = run(engine, QStringLiteral("result = 1"));
     QCOMPARE(capture.envelope.status, RunStatus::EngineError);
     QVERIFY(capture.envelope.statusDetail.contains(QStringLiteral("No microsandbox server answers")));
+}
+
+void TestMsbEngine::portalTimeoutRestartsTheSandbox()
+{
+    // The portal's own timeout (the wall limit + 10 s) at 1/20 of real time.
+    MsbEmulator::Options options;
+    options.execTimeScale = 0.05;
+    MsbEmulator emulator(options);
+    QVERIFY2(emulator.start(), qPrintable(emulator.error()));
+    MicrosandboxEngine engine(emulator.engineConfig());
+    ExecutionOptions limits;
+    limits.wallTimeoutMs = 2'000;
+    // A hostile snippet stops the REPL that supervises it: the wrapper never reports, the
+    // portal times out, and the REPL is left stopped (§5: a timeout interrupts nothing).
+    const RunCapture stalled = run(engine, QStringLiteral("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)"), limits);
+    QCOMPARE(stalled.envelope.status, RunStatus::EngineError);
+    QVERIFY2(stalled.envelope.statusDetail.contains(QStringLiteral("timed out")), qPrintable(stalled.envelope.statusDetail));
+    QVERIFY(stalled.envelope.statusDetail.contains(QStringLiteral("restarts the sandbox")));
+    const int stops = emulator.countCalls(QStringLiteral("sandbox.stop"));
+    const RunCapture next = run(engine, QStringLiteral("result = 'fresh'"));
+    QVERIFY2(next.envelope.status == RunStatus::Ok, qPrintable(next.envelope.statusDetail));
+    QCOMPARE(next.envelope.result, QJsonValue(QStringLiteral("fresh")));
+    QCOMPARE(next.envelope.engine.startPath, QStringLiteral("cold"));
+    QCOMPARE(emulator.calls(stops), 1);
+    QVERIFY(stalled.envelope.engine.notes.join(u'\n').contains(QStringLiteral("will be restarted before the next run")));
+}
+
+void TestMsbEngine::serverKilledMidRunIsSurvived()
+{
+    MsbEmulator emulator;
+    QVERIFY2(emulator.start(), qPrintable(emulator.error()));
+    MicrosandboxEngine engine(emulator.engineConfig());
+    QCOMPARE(run(engine, QStringLiteral("result = 1")).envelope.status, RunStatus::Ok);
+    emulator.addFault({{QStringLiteral("kind"), QStringLiteral("die")}, {QStringLiteral("method"), QStringLiteral("sandbox.repl.run")}});
+    QElapsedTimer clock;
+    clock.start();
+    const RunCapture lost = run(engine, QStringLiteral("result = 2"));
+    QCOMPARE(lost.envelope.status, RunStatus::EngineError);
+    QVERIFY(clock.elapsed() < 10'000);
+    QVERIFY2(lost.envelope.statusDetail.contains(QStringLiteral("server")), qPrintable(lost.envelope.statusDetail));
+    QTRY_VERIFY_WITH_TIMEOUT(!emulator.isRunning(), 10'000);
+    // While it is down: a clear message, quickly.
+    const RunCapture down = run(engine, QStringLiteral("result = 3"));
+    QCOMPARE(down.envelope.status, RunStatus::EngineError);
+    QVERIFY2(down.envelope.statusDetail.contains(QStringLiteral("No microsandbox server answers")), qPrintable(down.envelope.statusDetail));
+    // The server comes back (same home, port and key): the next run starts the VM again.
+    QVERIFY2(emulator.start(), qPrintable(emulator.error()));
+    const RunCapture back = run(engine, QStringLiteral("result = 4"));
+    QVERIFY2(back.envelope.status == RunStatus::Ok, qPrintable(back.envelope.statusDetail));
+    QCOMPARE(back.envelope.result, QJsonValue(4));
+}
+
+void TestMsbEngine::expiredKeyIsRenewedForARun()
+{
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    config.credentials.apiKey = m_emulator.control("POST", QStringLiteral("token"),
+                                                   QJsonObject{{QStringLiteral("expire_seconds"), -3600}})
+                                    .value(QStringLiteral("token")).toString();
+    MicrosandboxEngine refused(config);
+    const RunCapture failed = run(refused, QStringLiteral("result = 1"));
+    QCOMPARE(failed.envelope.status, RunStatus::EngineError);
+    QVERIFY2(failed.envelope.statusDetail.contains(QStringLiteral("expired")), qPrintable(failed.envelope.statusDetail));
+    config.credentials.serverKeyFile = m_emulator.serverKeyFile();
+    config.credentials.mayMint = true;
+    MicrosandboxEngine renewing(config);
+    QSignalSpy renewed(renewing.client(), &msb::MsbClient::apiKeyRenewed);
+    const RunCapture ok = run(renewing, QStringLiteral("result = 'renewed'"));
+    QVERIFY2(ok.envelope.status == RunStatus::Ok, qPrintable(ok.envelope.statusDetail));
+    QCOMPARE(renewed.count(), 1);
+}
+
+void TestMsbEngine::namespaceDeniedIsReported()
+{
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    config.ns = QStringLiteral("analysts");
+    config.credentials.apiKey = m_emulator.keygen(QStringLiteral("finance"));
+    MicrosandboxEngine engine(config);
+    QFuture<EngineStatus> future = engine.probe();
+    QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 20'000);
+    QVERIFY(!future.result().ready);
+    QVERIFY2(future.result().problems.join(u'\n').contains(QStringLiteral("another namespace")),
+             qPrintable(future.result().problems.join(u'\n')));
+    const RunCapture capture = run(engine, QStringLiteral("result = 1"));
+    QCOMPARE(capture.envelope.status, RunStatus::EngineError);
+    QVERIFY(capture.envelope.statusDetail.contains(QStringLiteral("another namespace")));
+}
+
+void TestMsbEngine::versionGate()
+{
+    // The fake `msb` (tests/emulator/bin/msb) answers --version as FAKE_MSB_VERSION says.
+    const QString fakeMsb = QStringLiteral(PYSANDBOX_TEST_EMULATOR_DIR "/bin/msb");
+    const auto probeWith = [&](MicrosandboxEngine &engine, const QByteArray &version) {
+        qputenv("FAKE_MSB_VERSION", version);
+        QFuture<EngineStatus> future = engine.probe();
+        [&] { QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 20'000); }();
+        qunsetenv("FAKE_MSB_VERSION");
+        return future.result();
+    };
+    MicrosandboxConfig config = m_emulator.engineConfig();
+    config.msbProgram = fakeMsb;
+    MicrosandboxEngine current(config);
+    const EngineStatus ok = probeWith(current, "0.2.6");
+    QVERIFY2(ok.ready, qPrintable(ok.problems.join(u'\n')));
+    QVERIFY(!ok.notes.join(u'\n').contains(QStringLiteral("no msb command")));
+
+    MicrosandboxEngine later(config);
+    const EngineStatus refused = probeWith(later, "0.6.1");
+    QVERIFY(!refused.ready);
+    QCOMPARE(refused.summary, QStringLiteral("needs setup"));
+    const QString why = refused.problems.join(u'\n');
+    QVERIFY2(why.contains(QStringLiteral("msb 0.6.1 is installed")) && why.contains(QStringLiteral("no server"))
+                 && why.contains(QStringLiteral("--version=0.2.6")), qPrintable(why));
+
+    // 0.2.1 names two methods differently: the version msb reports picks the names.
+    MsbEmulator::Options options;
+    options.extraArguments = {QStringLiteral("--version"), QStringLiteral("0.2.1")};
+    MsbEmulator old(options);
+    QVERIFY2(old.start(), qPrintable(old.error()));
+    MicrosandboxConfig oldConfig = old.engineConfig();
+    oldConfig.msbProgram = fakeMsb;
+    MicrosandboxEngine matching(oldConfig);
+    const EngineStatus oldStatus = probeWith(matching, "0.2.1");
+    QVERIFY2(oldStatus.ready, qPrintable(oldStatus.problems.join(u'\n')));
+    const RunCapture capture = run(matching, QStringLiteral("result = 'old server'"));
+    QVERIFY2(capture.envelope.status == RunStatus::Ok, qPrintable(capture.envelope.statusDetail));
+    QCOMPARE(capture.envelope.engine.version, QStringLiteral("microsandbox 0.2.1"));
 }
 
 QTEST_GUILESS_MAIN(TestMsbEngine)
