@@ -92,13 +92,13 @@ double timeBareBatch(const QString &python, const QStringList &arguments, int co
     return ms;
 }
 
-TimedRun runOnce(NativeEngine &engine, const ExecutionRequest &request)
+TimedRun runOnce(Engine &engine, const ExecutionRequest &request)
 {
     const Batch batch = runConcurrently(engine, {request});
     return {batch.ms, batch.envelopes.value(0)};
 }
 
-Batch runConcurrently(NativeEngine &engine, const QList<ExecutionRequest> &requests, const QByteArray &marker,
+Batch runConcurrently(Engine &engine, const QList<ExecutionRequest> &requests, const QByteArray &marker,
                       const std::function<void()> &whileAlive)
 {
     Batch batch;

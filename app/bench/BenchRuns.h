@@ -33,7 +33,7 @@ struct TimedRun
     double ms = 0;
     ResultEnvelope envelope;
 };
-TimedRun runOnce(NativeEngine &engine, const ExecutionRequest &request);
+TimedRun runOnce(Engine &engine, const ExecutionRequest &request);
 
 // Starts every request at once; `ms` is the time until the last one finished. When
 // `whileAlive` is set it is called once, after every run has printed `marker` on stdout and
@@ -44,7 +44,7 @@ struct Batch
     QList<ResultEnvelope> envelopes;
     bool sawAllMarkers = false;
 };
-Batch runConcurrently(NativeEngine &engine, const QList<ExecutionRequest> &requests, const QByteArray &marker = {},
+Batch runConcurrently(Engine &engine, const QList<ExecutionRequest> &requests, const QByteArray &marker = {},
                       const std::function<void()> &whileAlive = {});
 
 ExecutionRequest snippet(const QString &code);

@@ -1,6 +1,8 @@
 // pysandbox-bench: medians and p95 of whole runs, for comparing engine paths with bare python3.
 // Usage: pysandbox-bench [--runs N] [--quick] [--python PATH] [--json FILE]
+//        pysandbox-bench --microsandbox URL [--token KEY] [--runs N]   (tests/emulator/bench_microsandbox.sh)
 #include "BenchMemory.h"
+#include "BenchMicrosandbox.h"
 #include "BenchRuns.h"
 
 #include <QCoreApplication>
@@ -26,9 +28,12 @@ struct Options
     int runs = 30;
     QString python = QStringLiteral("/usr/bin/python3");
     QString jsonPath;
+    QString microsandbox; // a server URL: only the microsandbox client's table
+    QString token;
 };
 
-const char kUsage[] = "usage: pysandbox-bench [--runs N] [--quick] [--python PATH] [--json FILE]\n";
+const char kUsage[] = "usage: pysandbox-bench [--runs N] [--quick] [--python PATH] [--json FILE]\n"
+                      "       pysandbox-bench --microsandbox URL [--token KEY] [--runs N]\n";
 
 bool parseOptions(const QStringList &args, Options *options)
 {
@@ -43,6 +48,10 @@ bool parseOptions(const QStringList &args, Options *options)
             options->python = args.at(++i);
         else if (arg == QLatin1String("--json") && hasValue)
             options->jsonPath = args.at(++i);
+        else if (arg == QLatin1String("--microsandbox") && hasValue)
+            options->microsandbox = args.at(++i);
+        else if (arg == QLatin1String("--token") && hasValue)
+            options->token = args.at(++i);
         else
             return false;
     }
@@ -74,6 +83,10 @@ int main(int argc, char *argv[])
         return 2;
     }
     const QString &python = options.python;
+    if (!options.microsandbox.isEmpty()) {
+        std::printf("build: %s\n", qPrintable(buildDescription()));
+        return benchMicrosandbox(QUrl(options.microsandbox), options.token, options.runs);
+    }
 
     NativeEngineConfig plainConfig;
     plainConfig.interpreter = python;
