@@ -1285,7 +1285,7 @@ def sleep_scaled(cfg, seconds, abort=None):
 # =====================================================================================
 
 HTTP_FAULTS = {"garbage", "empty", "drop", "reset", "hang", "delay", "status", "proxy_502",
-               "envelope", "jsonrpc_error", "truncate"}
+               "envelope", "jsonrpc_error", "truncate", "die"}
 SEMANTIC_FAULTS = {"expire_tokens", "portal_unreachable", "portal_status", "vm_never_running",
                    "pull_fail", "kvm_missing"}
 PROXY_502_BODY = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -2065,11 +2065,7 @@ class Emulator:
                 os.unlink(link)
             os.symlink(cfg.python, link)
         self.images_file = os.path.join(home, ".emulator", "images.json")
-        try:
-            with open(self.images_file, encoding="utf-8") as f:
-                self.pulled = set(json.load(f))
-        except (OSError, ValueError):
-            self.pulled = set()
+        self.pulled = self.read_pulled()
         self.images = {}
         for item in args.images.split(","):
             item = item.strip()
@@ -2083,6 +2079,14 @@ class Emulator:
             self.pulled |= {k + ":latest" for k in self.images}
 
     # ---- persistence --------------------------------------------------------------------
+    def read_pulled(self):
+        """The image references recorded as pulled in <home>/.emulator/images.json."""
+        try:
+            with open(self.images_file, encoding="utf-8") as f:
+                return set(json.load(f))
+        except (OSError, ValueError, TypeError):
+            return set()
+
     def ns_dir(self, ns):
         return os.path.join(self.ns_root, ns)
 
@@ -2184,6 +2188,8 @@ class Emulator:
                 if kind is None:
                     sleep_scaled(self.cfg, min(self.args.resolve_delay, 1.0))
                     raise internal("Failed to start sandbox %s: failed to pull image %s: manifest unknown" % (name, ref))
+                if ref not in self.pulled:
+                    self.pulled |= self.read_pulled()     # `msb pull` (fake_msb.py) may have added it
                 if ref not in self.pulled:
                     Log.write("INFO", "microsandbox_core::management::image", "pulling image %s" % ref)
                     if not sleep_scaled(self.cfg, self.args.pull_delay):
@@ -2891,6 +2897,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def fault_answer(self, f, body):
         k, s = f.kind, f.spec
+        if k == "die":
+            return die_now()
         if k == "drop":
             return self.drop()
         if k == "reset":
@@ -3022,6 +3030,27 @@ class HTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 class HTTPServer6(HTTPServer):
     address_family = socket.AF_INET6
+
+
+def die_now():
+    """Fault `die`: msbserver killed mid-request. The request was read and gets no answer.
+
+    The sandboxes' process groups are killed with the same cleanup as a normal exit (so a
+    test leaves no orphans; a real msbserver's sandboxes would survive it), an automatic
+    --home is removed, and then the process SIGKILLs itself: every connection closes at once
+    and a parent sees the wait status of a SIGKILLed server.
+    """
+    Log.write("ERROR", "msb_emulator", "fault die: terminating the whole process now")
+    try:
+        EMU.shutdown()
+        if EMU.auto_home and not EMU_ARGS.keep_home:
+            shutil.rmtree(EMU.home, ignore_errors=True)
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os.kill(os.getpid(), signal.SIGKILL)
+            os._exit(137)                      # not reached
 
 
 # =====================================================================================
