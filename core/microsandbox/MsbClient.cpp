@@ -144,6 +144,7 @@ MsbCall *MsbClient::health()
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     QNetworkReply *reply = m_network.get(request);
     call->m_reply = reply;
+    call->m_health = true;
     call->m_request.methodName = QStringLiteral("health");
     connect(reply, &QNetworkReply::finished, call, [this, call, reply] { onReply(call, reply); });
     return call;
@@ -158,7 +159,6 @@ void MsbClient::onReply(MsbCall *call, QNetworkReply *reply)
     const QVariant statusAttribute = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
     const QNetworkReply::NetworkError error = reply->error();
     const QByteArray body = reply->isOpen() ? reply->readAll() : QByteArray();
-    const bool isHealth = call->m_request.methodName == QLatin1String("health");
     const QString seconds = QString::number((call->m_timeoutMs + 999) / 1000);
     if (error == QNetworkReply::OperationCanceledError || error == QNetworkReply::TimeoutError)
         return call->finish(transportFailure(
@@ -181,7 +181,7 @@ void MsbClient::onReply(MsbCall *call, QNetworkReply *reply)
         return call->finish(transportFailure(
             ErrorKind::Dropped, tr("The microsandbox server's answer (HTTP %1) was cut off: the connection closed "
                                    "before all of it arrived.").arg(status)));
-    if (isHealth)
+    if (call->m_health)
         return call->finish(parseHealth(status, body));
 
     RpcResponse response = parseResponse(status, reply->header(QNetworkRequest::ContentTypeHeader).toByteArray(),

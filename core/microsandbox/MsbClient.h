@@ -45,7 +45,8 @@ public:
     void abort();
     bool isFinished() const { return m_finished; }
     const RpcResponse &response() const { return m_response; }
-    Method method() const { return m_method; }
+    Method method() const { return m_method; }   // not meaningful for health()
+    bool isHealthCheck() const { return m_health; }
     qint64 elapsedMs() const { return m_clock.elapsed(); }
 
 Q_SIGNALS:
@@ -61,6 +62,7 @@ private:
     QPointer<QNetworkReply> m_reply;
     RpcRequest m_request;
     int m_timeoutMs = 0;
+    bool m_health = false;    // GET /api/v1/health rather than a JSON-RPC call
     bool m_renewed = false;   // a 401 already led to one fresh key
     bool m_aborted = false;
     bool m_finished = false;
