@@ -244,7 +244,7 @@ void NativeRun::onResultFrame()
     // The runner waits for our release: the moment to confirm which layers held it.
     const TreeSample tree = ProcessTree::sample(m_child->pid());
     const pid_t runner = runnerPid(tree);
-    if (m_sandboxed && !m_verified && runner > 0)
+    if (m_sandboxed && !layersConfirmed() && runner > 0)
         verifyLayers(runner);
     if (m_child->isWarm() && runner > 0)
         m_peakRssKb = std::max(m_peakRssKb, ProcessTree::privateSetKb(tree, runner));
@@ -277,7 +277,9 @@ void NativeRun::sampleTree()
     const TreeSample tree = ProcessTree::sample(m_child->pid());
     for (const ProcessSample &process : tree.descendants)
         m_seenProcesses.insert(process.pid, process.startTicks);
-    if (m_sandboxed && !m_verified)
+    // Until every layer is confirmed, each tick looks again: pid 2 may still be bubblewrap's
+    // child before its exec (no seccomp filter yet) when a slow start meets an early tick.
+    if (m_sandboxed && !layersConfirmed())
         if (const pid_t runner = runnerPid(tree); runner > 0)
             verifyLayers(runner);
     // bubblewrap's own two processes (outside and the namespace's init) are not the snippet's.

@@ -70,6 +70,7 @@ private:
     NativeEnvironment m_environment;
     QString m_coldReason; // why a warm start was asked for but not used
     std::optional<VerifiedLayers> m_verified;
+    bool layersConfirmed() const { return m_verified && m_verified->unverified.isEmpty(); }
 
     std::unique_ptr<QTemporaryDir> m_scratch;
     ChildProcess *m_child = nullptr;
