@@ -1438,6 +1438,42 @@ def kill_group(pgid, sig=signal.SIGKILL):
         pass
 
 
+def kill_descendants(roots):
+    """SIGKILL every live descendant of `roots`, found through /proc before anything dies.
+
+    A real VM takes all its processes down with it. Here a snippet's process can leave the
+    groups we track (setsid, as PySandbox's REPL wrapper does for each run), and would then
+    outlive its emulated VM on the test machine."""
+    children = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [r for r in roots if r and r > 1]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, ()):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    for pid in found:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 class _Call:
     def __init__(self, marker):
         self.marker = marker
@@ -1976,6 +2012,8 @@ class VM:
         self.aborted.set()
         with self.groups_lock:
             groups = list(self.groups)
+        repl_pid = self.repl.pid() if self.repl is not None else None
+        kill_descendants(groups + [repl_pid])
         for g in groups:
             kill_group(g)
         if self.repl is not None and self.repl.proc is not None:

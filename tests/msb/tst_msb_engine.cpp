@@ -9,9 +9,13 @@
 
 #include <QJsonArray>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QTimer>
 #include <QTest>
+
+#include <csignal>
 
 using namespace pysandbox;
 using namespace pysandbox::test;
@@ -29,6 +33,15 @@ QJsonObject sandboxState(const MsbEmulator &emulator, const QString &name)
         if (entry.toObject().value(QStringLiteral("name")) == name)
             return entry.toObject();
     return {};
+}
+
+bool isZombie(pid_t pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray text = stat.readAll();
+    return text.mid(text.lastIndexOf(')') + 2, 1) == "Z";
 }
 
 } // namespace
@@ -157,9 +170,14 @@ void TestMsbEngine::cancelStopsTheSandbox()
     MicrosandboxConfig config = m_emulator.engineConfig();
     MicrosandboxEngine engine(config);
     QCOMPARE(run(engine, QStringLiteral("result = 1")).envelope.status, RunStatus::Ok);
-    const QString marker = uniqueToken(QStringLiteral("spin"));
+    // The emulator runs snippets on this machine, so the snippet can leave its pid in a file
+    // for the test to check (a real VM is simply gone).
+    QTemporaryDir scratch;
+    const QString pidFile = scratch.filePath(QStringLiteral("pid"));
     ExecutionRequest request;
-    request.code = QStringLiteral("import time\nmarker = '%1'\nwhile True: time.sleep(0.01)").arg(marker);
+    request.code = QStringLiteral("import os, time\nwith open(inputs['pid_file'], 'w') as f:\n    f.write(str(os.getpid()))\n"
+                                  "while True: time.sleep(0.01)");
+    request.inputs = {{QStringLiteral("pid_file"), pidFile}};
     QElapsedTimer clock;
     clock.start();
     const RunCapture cancelled = runAndWait(engine, request, 30'000, [](ExecutionRun *live) {
@@ -171,7 +189,11 @@ void TestMsbEngine::cancelStopsTheSandbox()
     // The VM really goes, with the snippet's processes.
     QTRY_COMPARE_WITH_TIMEOUT(sandboxState(m_emulator, config.effectiveSandboxName()).value(QStringLiteral("state")).toString(),
                               QStringLiteral("STOPPED"), 10'000);
-    QTRY_VERIFY_WITH_TIMEOUT(processesWithMarker(marker.toUtf8()).isEmpty(), 10'000);
+    QFile file(pidFile);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const pid_t snippet = pid_t(file.readAll().toInt());
+    QVERIFY(snippet > 1);
+    QTRY_VERIFY_WITH_TIMEOUT(::kill(snippet, 0) != 0 || isZombie(snippet), 10'000);
     const RunCapture next = run(engine, QStringLiteral("result = 'after'"));
     QVERIFY2(next.envelope.status == RunStatus::Ok, qPrintable(next.envelope.statusDetail));
     QCOMPARE(next.envelope.engine.startPath, QStringLiteral("cold"));
