@@ -15,6 +15,14 @@ constexpr int kMaxReplNotes = 5;
 MsbRun::MsbRun(MsbClient *client, MsbSandbox *sandbox, const ExecutionRequest &request, Setup setup, QObject *parent)
     : ExecutionRun(parent), m_client(client), m_sandbox(sandbox), m_request(request), m_setup(std::move(setup))
 {
+    // The engine owns the sandbox and the client (and with it the call in flight): when it goes
+    // first, the run still ends with an envelope.
+    connect(sandbox, &QObject::destroyed, this, [this] {
+        m_hasTurn = false;
+        m_inFlight = nullptr;
+        if (!isFinished())
+            complete(failure(tr("the microsandbox engine was closed during the run")));
+    });
 }
 
 void MsbRun::begin()
@@ -33,6 +41,8 @@ void MsbRun::onTurn(const QString &error)
     m_bootMs = m_sandbox->lastBootMs();
     if (m_cancelled || isFinished())
         return complete(envelope());
+    if (!m_client)
+        return complete(failure(tr("the microsandbox engine was closed during the run")));
     const SandboxTarget &target = m_sandbox->target();
     m_inFlight = m_client->replRun(target.ns, target.name, m_call.code, m_call.portalTimeoutSeconds);
     connect(m_inFlight, &MsbCall::finished, this, &MsbRun::onReply);

@@ -39,7 +39,7 @@ private:
     void complete(ResultEnvelope envelope);
     ResultEnvelope failure(const QString &message) const;
 
-    MsbClient *m_client;
+    QPointer<MsbClient> m_client;
     QPointer<MsbSandbox> m_sandbox;
     ExecutionRequest m_request;
     Setup m_setup;

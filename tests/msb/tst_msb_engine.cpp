@@ -66,6 +66,7 @@ private Q_SLOTS:
     void expiredKeyIsRenewedForARun();
     void namespaceDeniedIsReported();
     void versionGate();
+    void closingTheEngineEndsItsRuns();
 
 private:
     MsbEmulator m_emulator;
@@ -402,6 +403,21 @@ void TestMsbEngine::versionGate()
     const RunCapture capture = run(matching, QStringLiteral("result = 'old server'"));
     QVERIFY2(capture.envelope.status == RunStatus::Ok, qPrintable(capture.envelope.statusDetail));
     QCOMPARE(capture.envelope.engine.version, QStringLiteral("microsandbox 0.2.1"));
+}
+
+void TestMsbEngine::closingTheEngineEndsItsRuns()
+{
+    auto *engine = new MicrosandboxEngine(m_emulator.engineConfig());
+    ExecutionRequest request;
+    request.code = QStringLiteral("import time\ntime.sleep(0.5)\nresult = 1");
+    QScopedPointer<ExecutionRun> inFlight(engine->start(request, nullptr));
+    QScopedPointer<ExecutionRun> queued(engine->start(request, nullptr));
+    QTest::qWait(300);
+    delete engine;
+    QTRY_VERIFY_WITH_TIMEOUT(inFlight->isFinished() && queued->isFinished(), 5'000);
+    QCOMPARE(inFlight->envelope().status, RunStatus::EngineError);
+    QVERIFY(inFlight->envelope().statusDetail.contains(QStringLiteral("closed")));
+    QCOMPARE(queued->envelope().status, RunStatus::EngineError);
 }
 
 QTEST_GUILESS_MAIN(TestMsbEngine)
