@@ -180,8 +180,13 @@ ExecutionRun *MicrosandboxEngine::start(const ExecutionRequest &request, QObject
     setup.freshVm = m_config.freshVmPerRun;
     msb::MsbSandbox *sandbox = sandboxForRun();
     auto *run = new msb::MsbRun(m_client, sandbox, request, setup, parent);
-    if (m_config.freshVmPerRun)
-        connect(run, &ExecutionRun::finished, sandbox, &QObject::deleteLater);
+    if (m_config.freshVmPerRun) {
+        // Stopped when its run ends however it ends (even a start still pulling is followed by
+        // a stop), and remembered until then so that quitting can wait for it.
+        m_fresh.append(sandbox);
+        connect(run, &ExecutionRun::finished, sandbox, &msb::MsbSandbox::retire);
+        connect(run, &QObject::destroyed, sandbox, [sandbox] { sandbox->retire(); });
+    }
     QString problem = request.options.validate();
     if (problem.isEmpty() && !request.options.workingFiles.isEmpty())
         problem = tr("the microsandbox engine cannot pass input files into the VM yet: use the native engine for "
@@ -199,18 +204,36 @@ ExecutionRun *MicrosandboxEngine::start(const ExecutionRequest &request, QObject
 
 void MicrosandboxEngine::stopUsedSandboxAndWait(int waitMs)
 {
-    if (!m_warm)
-        return;
     QEventLoop loop;
-    connect(m_warm->stop(), &msb::MsbCall::finished, &loop, &QEventLoop::quit);
     QTimer::singleShot(waitMs, &loop, &QEventLoop::quit);
-    loop.exec();
+    bool waiting = false;
+    // Another process running a snippet on the warm VM right now keeps it: it is theirs too.
+    if (m_warm && m_warm->tryLockForQuit()) {
+        connect(m_warm->stop(), &msb::MsbCall::finished, &loop, &QEventLoop::quit);
+        waiting = true;
+    }
+    m_fresh.removeAll(nullptr);
+    for (msb::MsbSandbox *fresh : std::as_const(m_fresh)) {
+        fresh->retire(); // a no-op for one already retiring
+        connect(fresh, &QObject::destroyed, &loop, [this, &loop] {
+            m_fresh.removeAll(nullptr);
+            if (m_fresh.isEmpty())
+                loop.quit();
+        });
+        waiting = true;
+    }
+    if (waiting)
+        loop.exec();
 }
 
 msb::MsbCall *MicrosandboxEngine::stopSandbox()
 {
-    if (m_warm)
-        return m_warm->stop();
+    // Through the warm sandbox, so that this machine's other processes hear of it (epoch).
+    msb::MsbSandbox *warm = m_warm;
+    if (!warm && !m_config.freshVmPerRun)
+        warm = sandboxForRun();
+    if (warm && !m_config.freshVmPerRun)
+        return warm->stop();
     return m_client->stop(m_config.ns, m_config.effectiveSandboxName());
 }
 

@@ -96,6 +96,7 @@ private:
     MicrosandboxConfig m_config;
     msb::MsbClient *m_client;
     QPointer<msb::MsbSandbox> m_warm;
+    QList<QPointer<msb::MsbSandbox>> m_fresh; // one per run in "fresh VM per run" mode, until stopped
 };
 
 } // namespace pysandbox

@@ -47,6 +47,7 @@ struct ReplOutcome
     // it died, or something other than the wrapper wrote to it): stop and start the sandbox.
     bool restartSandbox = false;
     QStringList notes;            // what else came back (the REPL's own lines), for the log
+    int snippetUid = -1;          // the uid the snippet ran as in the VM (the wrapper drops root), -1 unknown
 };
 
 // Reads the `result` of a successful sandbox.repl.run reply:

@@ -174,6 +174,7 @@ ReplOutcome parseReplOutput(const QJsonValue &replResult, const ReplCall &call)
     if (const QString error = meta.value(QStringLiteral("error")).toString(); !error.isEmpty())
         return fail(tr("PySandbox's wrapper failed in the sandbox: %1").arg(error));
 
+    outcome.snippetUid = meta.value(QStringLiteral("uid")).toInt(-1);
     envelope.stdoutStream = captured(report->stdoutBytes, meta.value(QStringLiteral("stdout_bytes")));
     envelope.stderrStream = captured(report->stderrBytes, meta.value(QStringLiteral("stderr_bytes")));
     const ExecutionOptions &options = call.options;

@@ -10,6 +10,23 @@ namespace {
 
 constexpr int kMaxReplNotes = 5;
 
+// Whether the REPL may have received the call (and may still run it): only then is the VM in doubt.
+bool replMayHaveIt(const RpcError &error)
+{
+    switch (error.kind) {
+    case ErrorKind::Timeout:
+    case ErrorKind::Dropped:
+    case ErrorKind::Unreachable: // also what a dropped call becomes when Qt resends it to a server that died
+    case ErrorKind::Garbage:
+    case ErrorKind::EmptyBody:
+        return true;
+    case ErrorKind::ServerError:
+        return error.serverCode == ServerCode::Internal; // a portal that failed, not a refusal
+    default:
+        return false; // refused before the portal: unauthorised, 400/403, a proxy, not sent
+    }
+}
+
 } // namespace
 
 MsbRun::MsbRun(MsbClient *client, MsbSandbox *sandbox, const ExecutionRequest &request, Setup setup, QObject *parent)
@@ -23,6 +40,21 @@ MsbRun::MsbRun(MsbClient *client, MsbSandbox *sandbox, const ExecutionRequest &r
         if (!isFinished())
             complete(failure(tr("the microsandbox engine was closed during the run")));
     });
+}
+
+MsbRun::~MsbRun()
+{
+    // Deleted before it finished: leave the queue, or give the turn back with the VM in doubt.
+    if (isFinished() || !m_sandbox)
+        return;
+    if (m_inFlight)
+        m_inFlight->abort();
+    if (m_hasTurn) {
+        m_sandbox->invalidate(tr("a run was abandoned while the VM ran it"));
+        m_sandbox->release();
+    } else {
+        m_sandbox->withdraw(this);
+    }
 }
 
 void MsbRun::begin()
@@ -56,7 +88,7 @@ void MsbRun::onReply(const RpcResponse &response)
     if (!response.ok) {
         // The call may still be running in the REPL (timeout, dropped connection) or the REPL
         // may be gone (500): only a restarted sandbox is known to be clean.
-        if (response.error.kind == ErrorKind::NotSent)
+        if (!replMayHaveIt(response.error))
             return complete(failure(response.error.message));
         if (m_sandbox)
             m_sandbox->invalidate(response.error.message);
@@ -64,6 +96,7 @@ void MsbRun::onReply(const RpcResponse &response)
                                    "before the next run.").arg(response.error.message)));
     }
     ReplOutcome outcome = parseReplOutput(response.result, m_call);
+    m_snippetUid = outcome.snippetUid;
     if (outcome.restartSandbox && m_sandbox)
         m_sandbox->invalidate(outcome.envelope.status == RunStatus::EngineError
                                   ? outcome.envelope.statusDetail
@@ -94,6 +127,8 @@ void MsbRun::cancel()
             m_sandbox->stop();
         envelope.statusDetail = tr("stopped by the user; the sandbox's VM was stopped with it and starts again for the next run");
     } else {
+        if (m_sandbox && !m_hasTurn)
+            m_sandbox->withdraw(this); // no VM is booted for a run nobody waits for
         envelope.statusDetail = tr("stopped by the user before it started");
     }
     complete(std::move(envelope));
@@ -124,11 +159,15 @@ void MsbRun::complete(ResultEnvelope envelope)
         envelope.engine.notes += m_sandbox->takeNotes();
     }
     envelope.engine.notes += runNotes;
-    if (m_hasTurn && m_sandbox) {
-        if (m_setup.freshVm && !m_cancelled)
-            m_sandbox->stop();
-        m_sandbox->release();
+    if (m_snippetUid > 0) {
+        envelope.engine.isolation.append(QStringLiteral("unprivileged-user"));
+    } else if (m_snippetUid == 0) {
+        envelope.engine.isolation.removeAll(QStringLiteral("rlimits")); // root can raise them again
+        envelope.engine.notes.append(tr("the snippet ran as root inside the VM: it could raise its own limits and "
+                                        "reach PySandbox's supervisor there"));
     }
+    if (m_hasTurn && m_sandbox)
+        m_sandbox->release();
     m_hasTurn = false;
     finish(std::move(envelope));
 }

@@ -23,10 +23,11 @@ public:
     struct Setup
     {
         EngineInfo engine;     // name, version, interpreter, isolation, level, notes
-        bool freshVm = false;  // the sandbox is this run's alone: stop it at the end
+        bool freshVm = false;  // the sandbox is this run's alone (the engine retires it)
     };
 
     MsbRun(MsbClient *client, MsbSandbox *sandbox, const ExecutionRequest &request, Setup setup, QObject *parent);
+    ~MsbRun() override;
 
     void begin();
     // Ends the run without starting it (bad options); delivered on the next event-loop turn.
@@ -48,6 +49,7 @@ private:
     bool m_hasTurn = false;
     bool m_booted = false;   // this run's turn began with booting the VM
     qint64 m_bootMs = 0;
+    int m_snippetUid = -1;
     bool m_cancelled = false;
     QElapsedTimer m_clock;
 };

@@ -1,48 +1,26 @@
+// MsbSandbox: turns (in this process and across processes), stop, retire. The steps that make
+// the VM ready are in MsbSandboxPrepare.cpp.
 #include "MsbSandbox.h"
 
+#include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
-#include <QJsonArray>
-#include <QJsonObject>
+#include <QFile>
+#include <QSaveFile>
 #include <QTimer>
 
-#include <algorithm>
+#include <unistd.h>
 
 namespace pysandbox::msb {
 
 namespace {
 
-// A warm sandbox found running gets this long to answer before it is restarted: it may be a
-// VM whose portal moved (§2.4) or died (§7), and a healthy one answers at once.
-constexpr int kFoundRunningProbeMs = 3'000;
-constexpr int kProbeReplTimeoutSeconds = 10;
-
-// The entry for `name` in a sandbox.metrics.get result, or an empty object.
-QJsonObject metricsEntry(const QJsonValue &result, const QString &ns, const QString &name)
+// Where this machine's processes meet for one sandbox of one server: `<base>.lock`, `<base>.epoch`.
+QString machineFileBase(const QUrl &server, const QString &ns, const QString &name)
 {
-    const QJsonArray sandboxes = result.toObject().value(QStringLiteral("sandboxes")).toArray();
-    for (const QJsonValue &entry : sandboxes) {
-        const QJsonObject object = entry.toObject();
-        if (object.value(QStringLiteral("name")) == name && object.value(QStringLiteral("namespace")) == ns)
-            return object;
-    }
-    return {};
-}
-
-// §2.4: metrics for a namespace that was never used is a 400 with this text, not an empty list.
-bool isMissingNamespace(const RpcResponse &response)
-{
-    return response.error.kind == ErrorKind::ServerError && response.error.serverCode == ServerCode::InvalidInput
-        && response.error.serverText.contains(QLatin1String("does not exist"));
-}
-
-// What the REPL said to a probe: empty when it answered as an idle REPL does.
-QString replTrouble(const QJsonValue &result)
-{
-    const QJsonArray output = result.toObject().value(QStringLiteral("output")).toArray();
-    for (const QJsonValue &line : output)
-        if (line.toObject().value(QStringLiteral("stream")) == QLatin1String("stderr"))
-            return line.toObject().value(QStringLiteral("text")).toString();
-    return {};
+    const QByteArray key = server.toString(QUrl::NormalizePathSegments).toUtf8() + '|' + ns.toUtf8() + '|' + name.toUtf8();
+    const QByteArray hash = QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(20);
+    return QDir::tempPath() + QStringLiteral("/pysandbox-msb-%1-%2").arg(::getuid()).arg(QString::fromLatin1(hash));
 }
 
 } // namespace
@@ -58,7 +36,14 @@ QString sandboxLogPath(const QString &ns, const QString &name)
 MsbSandbox::MsbSandbox(MsbClient *client, SandboxTarget target, QObject *parent)
     : QObject(parent), m_client(client), m_target(std::move(target))
 {
+    const QString base = machineFileBase(m_client->config().server, m_target.ns, m_target.name);
+    m_lock = std::make_unique<QLockFile>(base + QStringLiteral(".lock"));
+    m_lock->setStaleLockTime(0); // stale only when its process is gone, however long a run takes
+    m_epochPath = base + QStringLiteral(".epoch");
+    m_seenEpoch = readEpoch();
 }
+
+MsbSandbox::~MsbSandbox() = default; // QLockFile unlocks when it goes
 
 void MsbSandbox::acquire(QObject *context, ReadyCallback ready)
 {
@@ -67,9 +52,18 @@ void MsbSandbox::acquire(QObject *context, ReadyCallback ready)
     QTimer::singleShot(0, this, &MsbSandbox::pump);
 }
 
+void MsbSandbox::withdraw(QObject *context)
+{
+    m_waiters.removeIf([context](const Waiter &waiter) { return waiter.context == context; });
+}
+
 void MsbSandbox::release()
 {
     m_busy = false;
+    if (m_locked) {
+        m_lock->unlock();
+        m_locked = false;
+    }
     QTimer::singleShot(0, this, &MsbSandbox::pump);
 }
 
@@ -84,11 +78,34 @@ void MsbSandbox::invalidate(const QString &why)
 
 MsbCall *MsbSandbox::stop()
 {
-    // Whatever was under way is moot; the next run finds the VM going and waits for it.
+    // Whatever was under way is moot; the next turn finds the VM going and waits for it.
+    ++m_generation;
     m_state = State::Unknown;
     m_mustRestart = false;
     m_awaitGone = true;
+    m_resentStop = false;
+    bumpEpoch();
+    QTimer::singleShot(0, this, &MsbSandbox::pump);
     return m_client->stop(m_target.ns, m_target.name);
+}
+
+void MsbSandbox::retire()
+{
+    if (m_retiring)
+        return;
+    m_retiring = true;
+    m_waiters.clear();
+    if (m_state == State::Starting)
+        return; // the start's answer stops the VM (see startVm)
+    if (!m_startSent)
+        return deleteLater();
+    ++m_generation;
+    connect(m_client->stop(m_target.ns, m_target.name), &MsbCall::finished, this, &QObject::deleteLater);
+}
+
+bool MsbSandbox::tryLockForQuit()
+{
+    return takeMachineLock();
 }
 
 QStringList MsbSandbox::takeNotes()
@@ -96,11 +113,46 @@ QStringList MsbSandbox::takeNotes()
     return std::exchange(m_notes, {});
 }
 
+bool MsbSandbox::takeMachineLock()
+{
+    if (m_locked || m_noLockFile)
+        return true;
+    if (m_lock->tryLock(0)) {
+        m_locked = true;
+        return true;
+    }
+    if (m_lock->error() == QLockFile::LockFailedError) {
+        m_lockContended = true;
+        return false;
+    }
+    // No lock file possible here (permissions, a full disk): carry on with this process's
+    // turns only, and say so once.
+    m_notes.append(tr("runs of other PySandbox processes on this sandbox are not kept apart: the lock file %1 "
+                      "cannot be created").arg(m_lock->fileName()));
+    m_noLockFile = true;
+    return true;
+}
+
 void MsbSandbox::pump()
 {
     m_waiters.removeIf([](const Waiter &waiter) { return waiter.context.isNull(); });
-    if (m_busy || m_waiters.isEmpty())
+    if (m_busy || m_retiring || m_waiters.isEmpty())
         return;
+    if (!takeMachineLock()) {
+        // Another process (the CLI, a second window) runs a snippet on this VM now.
+        if (!m_lockRetryPending) {
+            m_lockRetryPending = true;
+            QTimer::singleShot(50, this, [this] {
+                m_lockRetryPending = false;
+                pump();
+            });
+        }
+        return;
+    }
+    // Someone else stopped or restarted it, or had turns since ours: look again first.
+    if (m_state == State::Ready && (m_lockContended || readEpoch() != m_seenEpoch))
+        m_state = State::Unknown;
+    m_lockContended = false;
     if (m_state == State::Ready && !m_mustRestart) {
         const Waiter waiter = m_waiters.takeFirst();
         m_busy = true;
@@ -112,137 +164,6 @@ void MsbSandbox::pump()
         prepare();
 }
 
-void MsbSandbox::prepare()
-{
-    m_restartedOnce = false;
-    m_bootedForLastRun = false;
-    m_lastBootMs = 0;
-    if (m_mustRestart) {
-        stopThenStart();
-    } else if (m_awaitGone) {
-        m_phaseClock.start();
-        waitUntilGone();
-    } else {
-        check();
-    }
-}
-
-void MsbSandbox::check()
-{
-    m_state = State::Checking;
-    // The whole namespace, not this name: a name the Sandboxfile does not know is a 500 (§2.4).
-    MsbCall *call = m_client->metrics(m_target.ns);
-    connect(call, &MsbCall::finished, this, [this](const RpcResponse &response) {
-        if (!response.ok && !isMissingNamespace(response))
-            return failAll(response.error.message);
-        const QJsonObject entry = metricsEntry(response.result, m_target.ns, m_target.name);
-        if (entry.value(QStringLiteral("running")).toBool())
-            return probe(true);
-        startVm();
-    });
-}
-
-void MsbSandbox::stopThenStart()
-{
-    m_state = State::Stopping;
-    m_mustRestart = false;
-    MsbCall *call = m_client->stop(m_target.ns, m_target.name);
-    connect(call, &MsbCall::finished, this, [this](const RpcResponse &response) {
-        // A sandbox the server never heard of cannot be running: nothing to stop.
-        if (!response.ok && response.error.kind != ErrorKind::ServerError)
-            return failAll(tr("The sandbox could not be stopped for a restart: %1").arg(response.error.message));
-        m_phaseClock.start();
-        waitUntilGone();
-    });
-}
-
-void MsbSandbox::waitUntilGone()
-{
-    m_state = State::WaitingGone;
-    MsbCall *call = m_client->metrics(m_target.ns);
-    connect(call, &MsbCall::finished, this, [this](const RpcResponse &response) {
-        const bool running = response.ok
-            && metricsEntry(response.result, m_target.ns, m_target.name).value(QStringLiteral("running")).toBool();
-        if (!running)
-            return startVm();
-        if (m_phaseClock.elapsed() > m_target.stopWaitMs)
-            return failAll(tr("The sandbox %1 was told to stop but still runs after %2 s; stop it with `msb server "
-                              "stop` or restart the server.").arg(m_target.name).arg(m_target.stopWaitMs / 1000));
-        // Starting it while the old VM still shows RUNNING would be a no-op, and then the VM goes.
-        QTimer::singleShot(50, this, &MsbSandbox::waitUntilGone);
-    });
-}
-
-void MsbSandbox::startVm()
-{
-    m_state = State::Starting;
-    m_awaitGone = false;
-    m_phaseClock.start();
-    MsbCall *call = m_client->start(m_target.ns, m_target.name, m_target.config);
-    connect(call, &MsbCall::finished, this, [this](const RpcResponse &response) {
-        if (!response.ok)
-            return failAll(tr("The sandbox %1 could not be started: %2").arg(m_target.name, response.error.message));
-        const QString said = response.result.toString();
-        // "was started, but couldn't verify / timed out waiting": the portal probe decides.
-        if (said.contains(QLatin1String("was started, but")))
-            m_notes.append(tr("the server said: %1").arg(said));
-        m_bootedForLastRun = true;
-        probe(false);
-    });
-}
-
-void MsbSandbox::probe(bool foundRunning)
-{
-    if (m_state != State::Probing) {
-        m_state = State::Probing;
-        m_probeAttempts = 0;
-        if (foundRunning)
-            m_phaseClock.start();
-    }
-    ++m_probeAttempts;
-    MsbCall *call = m_client->replRun(m_target.ns, m_target.name, QStringLiteral("pass"), kProbeReplTimeoutSeconds);
-    connect(call, &MsbCall::finished, this, [this, foundRunning](const RpcResponse &response) {
-        if (response.ok) {
-            const QString trouble = replTrouble(response.result);
-            if (trouble.isEmpty())
-                return becomeReady();
-            if (m_restartedOnce)
-                return failAll(tr("The sandbox's Python does not work even after a restart: %1").arg(trouble));
-            m_restartedOnce = true;
-            m_notes.append(tr("the sandbox's REPL was not usable (%1): restarted it").arg(trouble));
-            return stopThenStart();
-        }
-        // Only a 500 means "not up yet" (§7: portal not listening, VM still booting); an
-        // unreachable server, a refused key or garbage will not improve by waiting.
-        const bool notUpYet = response.error.kind == ErrorKind::ServerError && response.error.serverCode == ServerCode::Internal;
-        const int budget = foundRunning ? kFoundRunningProbeMs : m_target.portalProbeMs;
-        if (notUpYet && m_phaseClock.elapsed() < budget) {
-            const int backoff = std::min(1000, 25 << std::min(m_probeAttempts, 5));
-            QTimer::singleShot(backoff, this, [this, foundRunning] { probe(foundRunning); });
-            return;
-        }
-        if (notUpYet && foundRunning && !m_restartedOnce) {
-            m_restartedOnce = true;
-            m_notes.append(tr("the running sandbox %1 did not answer: restarted it").arg(m_target.name));
-            return stopThenStart();
-        }
-        if (!notUpYet)
-            return failAll(response.error.message);
-        failAll(tr("The sandbox %1 runs, but its Python did not answer within %2 s. Likely causes: KVM is missing or not "
-                   "usable by this user (check /dev/kvm), an HTTP proxy between the server and the VM (start the "
-                   "server with NO_PROXY=127.0.0.1,localhost), or a slow first boot. The VM's log: %3")
-                    .arg(m_target.name).arg(budget / 1000).arg(sandboxLogPath(m_target.ns, m_target.name)));
-    });
-}
-
-void MsbSandbox::becomeReady()
-{
-    if (m_bootedForLastRun)
-        m_lastBootMs = m_phaseClock.elapsed();
-    m_state = State::Ready;
-    pump();
-}
-
 void MsbSandbox::failAll(const QString &error)
 {
     m_state = State::Unknown;
@@ -250,6 +171,45 @@ void MsbSandbox::failAll(const QString &error)
     for (const Waiter &waiter : waiters)
         if (waiter.context)
             waiter.ready(error);
+    if (!m_busy && m_locked) {
+        m_lock->unlock();
+        m_locked = false;
+    }
+}
+
+void MsbSandbox::onAnswer(MsbCall *call, std::function<void(const RpcResponse &)> handler)
+{
+    const quint64 generation = m_generation;
+    connect(call, &MsbCall::finished, this, [this, generation, handler = std::move(handler)](const RpcResponse &response) {
+        if (generation == m_generation)
+            handler(response);
+    });
+}
+
+void MsbSandbox::later(int ms, std::function<void()> step)
+{
+    const quint64 generation = m_generation;
+    QTimer::singleShot(ms, this, [this, generation, step = std::move(step)] {
+        if (generation == m_generation)
+            step();
+    });
+}
+
+QString MsbSandbox::readEpoch() const
+{
+    QFile file(m_epochPath);
+    return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.read(128)) : QString();
+}
+
+void MsbSandbox::bumpEpoch()
+{
+    const QString epoch = QStringLiteral("%1 %2 %3").arg(QDateTime::currentMSecsSinceEpoch()).arg(::getpid()).arg(m_generation);
+    QSaveFile file(m_epochPath);
+    if (file.open(QIODevice::WriteOnly)) {
+        file.write(epoch.toUtf8());
+        file.commit();
+    }
+    m_seenEpoch = epoch;
 }
 
 } // namespace pysandbox::msb

@@ -17,6 +17,8 @@
 
 #include <csignal>
 
+#include <unistd.h>
+
 using namespace pysandbox;
 using namespace pysandbox::test;
 
@@ -62,6 +64,7 @@ private Q_SLOTS:
     void hugeOutputArrivesWhole();
     void serverDownIsReported();
     void portalTimeoutRestartsTheSandbox();
+    void snippetCannotTouchItsSupervisor();
     void serverKilledMidRunIsSurvived();
     void expiredKeyIsRenewedForARun();
     void namespaceDeniedIsReported();
@@ -173,7 +176,9 @@ void TestMsbEngine::cancelStopsTheSandbox()
     QCOMPARE(run(engine, QStringLiteral("result = 1")).envelope.status, RunStatus::Ok);
     // The emulator runs snippets on this machine, so the snippet can leave its pid in a file
     // for the test to check (a real VM is simply gone).
-    QTemporaryDir scratch;
+    QTemporaryDir scratch; // writable for the unprivileged uid the wrapper runs snippets as
+    QFile::setPermissions(scratch.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                                              | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther);
     const QString pidFile = scratch.filePath(QStringLiteral("pid"));
     ExecutionRequest request;
     request.code = QStringLiteral("import os, time\nwith open(inputs['pid_file'], 'w') as f:\n    f.write(str(os.getpid()))\n"
@@ -286,22 +291,51 @@ void TestMsbEngine::portalTimeoutRestartsTheSandbox()
     options.execTimeScale = 0.05;
     MsbEmulator emulator(options);
     QVERIFY2(emulator.start(), qPrintable(emulator.error()));
-    MicrosandboxEngine engine(emulator.engineConfig());
+    MicrosandboxConfig config = emulator.engineConfig();
+    MicrosandboxEngine engine(config);
     ExecutionOptions limits;
     limits.wallTimeoutMs = 2'000;
-    // A hostile snippet stops the REPL that supervises it: the wrapper never reports, the
-    // portal times out, and the REPL is left stopped (§5: a timeout interrupts nothing).
-    const RunCapture stalled = run(engine, QStringLiteral("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)"), limits);
+    QCOMPARE(run(engine, QStringLiteral("result = 1"), limits).envelope.status, RunStatus::Ok);
+    // The REPL stops answering (stopped from outside, as a hung VM would be): the wrapper never
+    // reports, the portal times out, and a timeout interrupts nothing (§5).
+    const qint64 repl = sandboxState(emulator, config.effectiveSandboxName()).value(QStringLiteral("repl_pid")).toInteger();
+    QVERIFY(repl > 1);
+    QCOMPARE(::kill(pid_t(repl), SIGSTOP), 0);
+    const RunCapture stalled = run(engine, QStringLiteral("result = 2"), limits);
     QCOMPARE(stalled.envelope.status, RunStatus::EngineError);
     QVERIFY2(stalled.envelope.statusDetail.contains(QStringLiteral("timed out")), qPrintable(stalled.envelope.statusDetail));
     QVERIFY(stalled.envelope.statusDetail.contains(QStringLiteral("restarts the sandbox")));
+    QVERIFY(stalled.envelope.engine.notes.join(u'\n').contains(QStringLiteral("will be restarted before the next run")));
     const int stops = emulator.countCalls(QStringLiteral("sandbox.stop"));
     const RunCapture next = run(engine, QStringLiteral("result = 'fresh'"));
     QVERIFY2(next.envelope.status == RunStatus::Ok, qPrintable(next.envelope.statusDetail));
     QCOMPARE(next.envelope.result, QJsonValue(QStringLiteral("fresh")));
     QCOMPARE(next.envelope.engine.startPath, QStringLiteral("cold"));
     QCOMPARE(emulator.calls(stops), 1);
-    QVERIFY(stalled.envelope.engine.notes.join(u'\n').contains(QStringLiteral("will be restarted before the next run")));
+}
+
+void TestMsbEngine::snippetCannotTouchItsSupervisor()
+{
+    MicrosandboxEngine engine(m_emulator.engineConfig());
+    const RunCapture attack = run(engine, QStringLiteral(
+        "import os, signal\nresult = {'uid': os.getuid()}\ntry:\n    os.kill(os.getppid(), signal.SIGSTOP)\n"
+        "    result['stop'] = 'sent'\nexcept OSError as e:\n    result['stop'] = type(e).__name__\n"
+        "try:\n    open('/proc/%d/mem' % os.getppid(), 'rb').read(1)\n    result['mem'] = 'read'\n"
+        "except OSError as e:\n    result['mem'] = type(e).__name__"));
+    QVERIFY2(attack.envelope.status == RunStatus::Ok, qPrintable(attack.envelope.statusDetail));
+    const QJsonObject seen = attack.envelope.result.toObject();
+    if (::geteuid() != 0)
+        QSKIP("the emulator's REPL is not root here: the wrapper has no privileges to drop");
+    // The REPL is root (as in a server-started VM); the snippet runs as nobody and cannot stop,
+    // read or forge anything of the supervisor that reports on it.
+    QCOMPARE(seen.value(QStringLiteral("uid")).toInt(), 65534);
+    QCOMPARE(seen.value(QStringLiteral("stop")).toString(), QStringLiteral("PermissionError"));
+    QCOMPARE(seen.value(QStringLiteral("mem")).toString(), QStringLiteral("PermissionError"));
+    QVERIFY(attack.envelope.engine.isolation.contains(QStringLiteral("unprivileged-user")));
+    QVERIFY(attack.envelope.engine.isolation.contains(QStringLiteral("rlimits")));
+    const RunCapture after = run(engine, QStringLiteral("result = 'still warm'"));
+    QCOMPARE(after.envelope.result, QJsonValue(QStringLiteral("still warm")));
+    QCOMPARE(after.envelope.engine.startPath, QStringLiteral("warm"));
 }
 
 void TestMsbEngine::serverKilledMidRunIsSurvived()
