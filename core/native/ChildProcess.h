@@ -88,6 +88,9 @@ public:
     void closeRequest();
     // Delivers what stdout and stderr hold right now.
     void drainOutput();
+    // A warm child: reads the status reports already sent (its "started" comes before any user
+    // code, on another socket than the result, so it can still be unread when the result is in).
+    void readPendingStatus() { readStatus(); }
     // Stops delivering a channel (its bytes stay in the pipe and are never read).
     void stopReading(Channel channel);
     void sendSignal(int signal);

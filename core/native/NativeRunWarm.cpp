@@ -100,6 +100,12 @@ void NativeRun::finishWarmAtResult()
     // over. Waiting for the exit would add the teardown of the preload's address space
     // (~2 ms) to every run; the zygote reaps it and kills whatever the snippet left.
     // Nothing here scans /proc: this is on every run's path.
+    // The run's name (for sealing its directory below) and pid come with its "started" report.
+    if (m_child->warmRunName().isEmpty()) {
+        m_child->readPendingStatus();
+        if (!m_child->isRunning())
+            return; // it reported its exit meanwhile: onExit has run
+    }
     if (!m_verified && m_child->pid() > 0)
         verifyLayers(m_child->pid());
     ChildExit finished;
