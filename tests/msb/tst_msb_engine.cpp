@@ -70,6 +70,8 @@ private Q_SLOTS:
     void namespaceDeniedIsReported();
     void versionGate();
     void closingTheEngineEndsItsRuns();
+    void twoProcessesTakeTurnsOnOneVm();
+    void freshVmCancelledWhileStartingIsStopped();
 
 private:
     MsbEmulator m_emulator;
@@ -452,6 +454,76 @@ void TestMsbEngine::closingTheEngineEndsItsRuns()
     QCOMPARE(inFlight->envelope().status, RunStatus::EngineError);
     QVERIFY(inFlight->envelope().statusDetail.contains(QStringLiteral("closed")));
     QCOMPARE(queued->envelope().status, RunStatus::EngineError);
+}
+
+void TestMsbEngine::twoProcessesTakeTurnsOnOneVm()
+{
+    // Two engines with one profile stand for the GUI and the CLI: the lock file on this machine
+    // keeps their turns apart, so the second neither probes behind the first's call nor
+    // restarts the VM under it.
+    // The REPL's timeouts at 1/10: a probe sent behind the GUI's 1.5 s call would time out (1 s)
+    // and restart the VM under it.
+    MsbEmulator::Options options;
+    options.execTimeScale = 0.1;
+    MsbEmulator emulator(options);
+    QVERIFY2(emulator.start(), qPrintable(emulator.error()));
+    const MicrosandboxConfig config = emulator.engineConfig();
+    MicrosandboxEngine gui(config), cli(config);
+    QCOMPARE(run(gui, QStringLiteral("result = 0")).envelope.status, RunStatus::Ok);
+    const int starts = emulator.countCalls(QStringLiteral("sandbox.start"));
+    const int stops = emulator.countCalls(QStringLiteral("sandbox.stop"));
+    const int replCalls = emulator.countCalls(QStringLiteral("sandbox.repl.run"));
+    ExecutionRequest slow;
+    slow.code = QStringLiteral("import time\ntime.sleep(1.5)\nresult = 'gui'");
+    QScopedPointer<ExecutionRun> first(gui.start(slow, nullptr));
+    QTest::qWait(300);
+    ExecutionRequest quick;
+    quick.code = QStringLiteral("result = 'cli'");
+    QScopedPointer<ExecutionRun> second(cli.start(quick, nullptr));
+    QTest::qWait(700);
+    // While the GUI's call runs, the CLI has sent nothing to the VM, not even a probe.
+    QVERIFY(!first->isFinished());
+    QCOMPARE(emulator.calls(replCalls), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(first->isFinished() && second->isFinished(), 20'000);
+    QCOMPARE(first->envelope().status, RunStatus::Ok);
+    QVERIFY2(second->envelope().status == RunStatus::Ok, qPrintable(second->envelope().statusDetail));
+    QCOMPARE(second->envelope().result, QJsonValue(QStringLiteral("cli")));
+    QCOMPARE(emulator.calls(starts), 0);
+    QCOMPARE(emulator.calls(stops), 0);
+    // The CLI stops the VM: the GUI notices before its next run and starts it again.
+    QVERIFY(cli.stopSandbox());
+    QTRY_COMPARE_WITH_TIMEOUT(sandboxState(emulator, config.effectiveSandboxName()).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("STOPPED"), 10'000);
+    const RunCapture again = run(gui, QStringLiteral("result = 'gui again'"));
+    QVERIFY2(again.envelope.status == RunStatus::Ok, qPrintable(again.envelope.statusDetail));
+    QCOMPARE(again.envelope.engine.startPath, QStringLiteral("cold"));
+}
+
+void TestMsbEngine::freshVmCancelledWhileStartingIsStopped()
+{
+    MsbEmulator::Options options;
+    options.extraArguments = {QStringLiteral("--resolve-delay"), QStringLiteral("75")}; // ×0.02: every start 1.5 s
+    MsbEmulator emulator(options);
+    QVERIFY2(emulator.start(), qPrintable(emulator.error()));
+    MicrosandboxConfig config = emulator.engineConfig();
+    config.freshVmPerRun = true;
+    MicrosandboxEngine engine(config);
+    const int stops = emulator.countCalls(QStringLiteral("sandbox.stop"));
+    ExecutionRequest request;
+    request.code = QStringLiteral("result = 1");
+    const RunCapture cancelled = runAndWait(engine, request, 30'000, [](ExecutionRun *live) {
+        QTimer::singleShot(300, live, [live] { live->cancel(); });
+    });
+    QCOMPARE(cancelled.envelope.status, RunStatus::Cancelled);
+    // The start still answers later: the VM it made is stopped then, not left running.
+    QTRY_COMPARE_WITH_TIMEOUT(emulator.calls(stops), 1, 10'000);
+    const auto running = [&] {
+        int count = 0;
+        for (const QJsonValue &entry : emulator.state().value(QStringLiteral("sandboxes")).toArray())
+            count += entry.toObject().value(QStringLiteral("state")) == QLatin1String("RUNNING") ? 1 : 0;
+        return count;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(running(), 0, 10'000);
 }
 
 QTEST_GUILESS_MAIN(TestMsbEngine)
