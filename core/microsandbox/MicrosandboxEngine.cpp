@@ -126,8 +126,10 @@ MicrosandboxEngine::~MicrosandboxEngine() = default;
 
 QStringList MicrosandboxEngine::isolationLayers() const
 {
+    // The wrapper runs every snippet as a non-root user of the VM (as nobody when the REPL is
+    // root); each envelope keeps this only when the run's report confirms it.
     return {QStringLiteral("micro-vm"), QStringLiteral("guest-kernel"), QStringLiteral("image-root-filesystem"),
-            QStringLiteral("rlimits"), QStringLiteral("fresh-process-per-run")};
+            QStringLiteral("rlimits"), QStringLiteral("fresh-process-per-run"), QStringLiteral("unprivileged-user")};
 }
 
 QString MicrosandboxEngine::securityLevel() const

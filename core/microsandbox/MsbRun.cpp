@@ -159,9 +159,9 @@ void MsbRun::complete(ResultEnvelope envelope)
         envelope.engine.notes += m_sandbox->takeNotes();
     }
     envelope.engine.notes += runNotes;
-    if (m_snippetUid > 0) {
-        envelope.engine.isolation.append(QStringLiteral("unprivileged-user"));
-    } else if (m_snippetUid == 0) {
+    if (m_snippetUid <= 0) // root, or no report that says otherwise
+        envelope.engine.isolation.removeAll(QStringLiteral("unprivileged-user"));
+    if (m_snippetUid == 0) {
         envelope.engine.isolation.removeAll(QStringLiteral("rlimits")); // root can raise them again
         envelope.engine.notes.append(tr("the snippet ran as root inside the VM: it could raise its own limits and "
                                         "reach PySandbox's supervisor there"));
