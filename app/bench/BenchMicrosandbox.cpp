@@ -54,39 +54,45 @@ int benchMicrosandbox(const QUrl &server, const QString &apiKey, int runs)
         std::fprintf(stderr, "pysandbox-bench: the microsandbox engine cannot run at %s\n", qPrintable(server.toString()));
         return 1;
     }
-    const msb::ReplCall call = msb::buildReplCall(trivial);
     msb::RpcRequestBuilder builder;
     QString error;
-    const auto body = builder.replRun(config.ns, config.effectiveSandboxName(), call.code, call.portalTimeoutSeconds, &error);
     QNetworkAccessManager network;
     network.setProxy(QNetworkProxy::NoProxy);
     const QNetworkRequest request = msb::rpcNetworkRequest(server, apiKey);
 
     // The client's own work per run, without the network wait: the line and the body built,
     // the answer classified and the report decoded into an envelope.
+    // Every call has a nonce of its own (the wrapper refuses one it has seen), so each round
+    // builds its raw call as the engine would, timed apart from the HTTP round trip.
     QByteArray answer;
     QList<double> raw, viaEngine, build, parse;
+    qsizetype bodyBytes = 0;
     for (int round = 0; round < runs; ++round) {
-        raw.append(timeRawCall(network, request, body->body, &failures, &answer));
         QElapsedTimer clock;
         clock.start();
-        const msb::ReplCall built = msb::buildReplCall(trivial);
-        const auto builtBody = builder.replRun(config.ns, config.effectiveSandboxName(), built.code, built.portalTimeoutSeconds, &error);
+        const msb::ReplCall call = msb::buildReplCall(trivial);
+        const auto body = builder.replRun(config.ns, config.effectiveSandboxName(), call.code, call.portalTimeoutSeconds, &error);
         build.append(clock.nsecsElapsed() / 1e6);
+        if (!body) {
+            failures.add(QStringLiteral("client work: %1").arg(error));
+            continue;
+        }
+        bodyBytes = body->body.size();
+        raw.append(timeRawCall(network, request, body->body, &failures, &answer));
         clock.restart();
         const msb::RpcResponse response = msb::parseResponse(200, QByteArrayLiteral("application/json"), answer, body->id);
         const msb::ReplOutcome outcome = msb::parseReplOutput(response.result, call);
         parse.append(clock.nsecsElapsed() / 1e6);
-        if (!builtBody || outcome.envelope.status != RunStatus::Ok)
+        if (outcome.envelope.status != RunStatus::Ok)
             failures.add(QStringLiteral("client work: %1").arg(outcome.envelope.statusDetail));
         const TimedRun run = runOnce(engine, trivial);
         checkRun(QStringLiteral("engine, trivial, warm VM"), run.envelope, QStringLiteral("warm"), &failures);
         viaEngine.append(run.ms);
     }
     std::printf("\nmicrosandbox client at %s, %d interleaved rounds (line of %lld bytes)\n\n", qPrintable(server.toString()),
-                runs, static_cast<long long>(body->body.size()));
+                runs, static_cast<long long>(bodyBytes));
     std::printf("| case | median ms | p95 ms |\n|---|---:|---:|\n");
-    std::printf("| server alone: the same repl.run POSTed raw | %.2f | %.2f |\n", median(raw), percentile(raw, 95));
+    std::printf("| server alone: the same kind of repl.run POSTed raw | %.2f | %.2f |\n", median(raw), percentile(raw, 95));
     std::printf("| engine: trivial run on the warm VM | %.2f | %.2f |\n", median(viaEngine), percentile(viaEngine, 95));
     std::printf("| client work: build the line and the body | %.3f | %.3f |\n", median(build), percentile(build, 95));
     std::printf("| client work: classify the answer, decode the report | %.3f | %.3f |\n", median(parse), percentile(parse, 95));
