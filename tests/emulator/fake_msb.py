@@ -157,13 +157,7 @@ def write_json(path, obj):
     os.replace(tmp, path)
 
 
-def read_json(path):
-    """A JSON file's content, or None if it is missing or broken."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+read_json = S.read_json  # one reader for the sidecar files, shared with the status table
 
 
 def display_addr(host, port):
