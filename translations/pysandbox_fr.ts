@@ -1280,6 +1280,18 @@ interrupted or when standard output closes, 4 when the engine is not ready.
         <source>the sandbox&apos;s VM was started for this run (%1 ms until its Python answered)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>the microsandbox engine was closed during the run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a run was abandoned while the VM ran it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the snippet ran as root inside the VM: it could raise its own limits and reach PySandbox&apos;s supervisor there</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>pysandbox::msb::MsbSandbox</name>
@@ -1289,10 +1301,6 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
     <message>
         <source>The sandbox could not be stopped for a restart: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The sandbox %1 was told to stop but still runs after %2 s; stop it with `msb server stop` or restart the server.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1317,6 +1325,18 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
     <message>
         <source>The sandbox %1 runs, but its Python did not answer within %2 s. Likely causes: KVM is missing or not usable by this user (check /dev/kvm), an HTTP proxy between the server and the VM (start the server with NO_PROXY=127.0.0.1,localhost), or a slow first boot. The VM&apos;s log: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>runs of other PySandbox processes on this sandbox are not kept apart: the lock file %1 cannot be created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the sandbox&apos;s VM was already running (started earlier, perhaps by another PySandbox process): it keeps the image, memory and CPUs it was started with</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The sandbox %1 was told to stop but still runs after %2 s. Its VM supervisor may be stuck: look at `msb server status` and end the msbrun process of this sandbox.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
