@@ -2,11 +2,13 @@
 #include "AppAutomation.h"
 #include "DefaultEngines.h"
 #include "MainWindow.h"
+#include "editor/CodeEditor.h"
 
 #include "util/Translations.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
 #include <QSettings>
 
 int main(int argc, char *argv[])
@@ -28,7 +30,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QApplication::translate("main", "Run the editor's snippet, save the window to <file>, exit."),
                                         QStringLiteral("file"));
-    parser.addOptions({selfTest, screenshot});
+    const QCommandLineOption snippet(QStringLiteral("snippet"),
+                                     QApplication::translate("main", "Put the Python code of <file> into the editor."),
+                                     QStringLiteral("file"));
+    const QCommandLineOption resultTab(QStringLiteral("result-tab"),
+                                       QApplication::translate("main", "With --screenshot: show this result tab (Summary, Result, Tables, Figures)."),
+                                       QStringLiteral("tab"));
+    parser.addOptions({selfTest, screenshot, snippet, resultTab});
     parser.process(app);
 
     // Analysts run many short snippets: a warm pool (started in the background now) answers
@@ -42,10 +50,15 @@ int main(int argc, char *argv[])
         native->prepareWarmPool();
     pysandbox::MainWindow window(engines);
     window.show();
+    if (parser.isSet(snippet)) {
+        QFile file(parser.value(snippet));
+        if (file.open(QIODevice::ReadOnly))
+            window.editor()->setText(QString::fromUtf8(file.readAll()));
+    }
     if (parser.isSet(selfTest))
         pysandbox::runSelfTest(&window);
     else if (parser.isSet(screenshot))
-        pysandbox::runAndScreenshot(&window, parser.value(screenshot));
+        pysandbox::runAndScreenshot(&window, parser.value(screenshot), parser.value(resultTab));
     const int status = QApplication::exec();
     // The VM this window used goes with it, unless the user keeps it warm for the next start.
     if (!settings.value(QStringLiteral("microsandbox/keepWarm"), false).toBool())

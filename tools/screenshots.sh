@@ -7,3 +7,12 @@ app="${1:-build/dev}/app/pysandbox"
 [ -x "$app" ] || { echo "build the app first (./dev.sh run or cmake --build --preset dev)" >&2; exit 1; }
 mkdir -p docs/screenshots
 xvfb-run -a -s "-screen 0 1280x800x24" "$app" --screenshot docs/screenshots/main-window.png
+# A DataFrame and a figure, on Debian's python3 (which has pandas and matplotlib), with fresh
+# settings so that nothing of the user's own configuration shows.
+settings=$(mktemp -d)
+trap 'rm -rf "$settings"' EXIT
+for tab in Tables Figures; do
+    PATH=/usr/bin:$PATH XDG_CONFIG_HOME="$settings" xvfb-run -a -s "-screen 0 1280x800x24" "$app" \
+        --snippet tools/snippets/sales_by_region.py --result-tab "$tab" \
+        --screenshot "docs/screenshots/result-$(echo "$tab" | tr '[:upper:]' '[:lower:]').png"
+done

@@ -4,15 +4,20 @@
 
 #include <QApplication>
 #include <QPixmap>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
 
 namespace pysandbox {
 
-void runAndScreenshot(MainWindow *window, const QString &path)
+void runAndScreenshot(MainWindow *window, const QString &path, const QString &resultTab)
 {
-    QObject::connect(window, &MainWindow::runFinished, window, [window, path] {
+    QObject::connect(window, &MainWindow::runFinished, window, [window, path, resultTab] {
+        if (auto *tabs = window->findChild<QTabWidget *>(QStringLiteral("resultTabs")); tabs && !resultTab.isEmpty())
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i).startsWith(resultTab, Qt::CaseInsensitive))
+                    tabs->setCurrentIndex(i);
         // Let the panes lay out and paint the result before grabbing.
         QTimer::singleShot(300, window, [window, path] {
             const bool saved = window->grab().save(path);

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "editor/CodeEditor.h"
+#include "result/ResultPane.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -91,7 +92,7 @@ void MainWindow::buildUi()
     m_inputs = makePane(QStringLiteral("inputsEditor"), tr("Inputs (JSON object)"), false, this);
     m_inputs->setPlainText(QStringLiteral("{\"xs\": [1, 2, 3]}"));
     connect(m_inputs, &QPlainTextEdit::textChanged, this, &MainWindow::updateActions);
-    m_result = makePane(QStringLiteral("resultView"), tr("Result"), true, this);
+    m_resultPane = new ResultPane(this);
     m_log = makePane(QStringLiteral("logView"), tr("Output log"), true, this);
     m_log->setMaximumBlockCount(20000);
 
@@ -101,7 +102,7 @@ void MainWindow::buildUi()
     left->setStretchFactor(0, 4);
     left->setStretchFactor(1, 1);
     auto *right = new QSplitter(Qt::Vertical, this);
-    right->addWidget(m_result);
+    right->addWidget(m_resultPane);
     right->addWidget(m_log);
     auto *main = new QSplitter(Qt::Horizontal, this);
     main->setObjectName(QStringLiteral("mainSplitter"));
@@ -162,7 +163,7 @@ void MainWindow::runSnippet()
     request.inputs = inputs;
     m_editor->markErrorLine(0);
     m_log->clear();
-    m_result->clear();
+    m_resultPane->clear();
     m_logBytes = 0;
     m_selecting = true;
     m_verdict->setText(tr("Starting…"));
@@ -267,7 +268,7 @@ void MainWindow::showEnvelope(const ResultEnvelope &envelope)
                  .arg(envelope.usage.cpuMs)
                  .arg((envelope.usage.peakMemoryKb + 512) / 1024)
                  .arg(envelope.usage.outputBytes);
-    m_result->setPlainText(lines.join(QLatin1Char('\n')));
+    m_resultPane->showEnvelope(envelope, lines.join(QLatin1Char('\n')));
     if (envelope.error)
         m_editor->markErrorLine(envelope.error->line);
     if (m_run)

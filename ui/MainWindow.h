@@ -15,6 +15,7 @@ class QTimer;
 namespace pysandbox {
 
 class CodeEditor;
+class ResultPane;
 
 // The scratchpad window: editor, inputs, engine choice, run/stop, result and log panes.
 class MainWindow final : public QMainWindow
@@ -49,7 +50,7 @@ private:
     EngineFactory *m_engines;
     CodeEditor *m_editor = nullptr;
     QPlainTextEdit *m_inputs = nullptr;
-    QPlainTextEdit *m_result = nullptr;
+    ResultPane *m_resultPane = nullptr;
     QPlainTextEdit *m_log = nullptr;
     QComboBox *m_engineChoice = nullptr;
     QLabel *m_verdict = nullptr;

@@ -3,6 +3,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 
 namespace pysandbox {
 
@@ -75,7 +76,7 @@ QString jsonPreview(const QJsonValue &value, int maxChars)
     case QJsonValue::Bool: return value.toBool() ? QStringLiteral("True") : QStringLiteral("False");
     case QJsonValue::Double:
         return value.toVariant().typeId() == QMetaType::LongLong ? QString::number(value.toInteger())
-                                                                  : QString::number(value.toDouble(), 'g', 17);
+                                                                  : QString::number(value.toDouble(), 'g', QLocale::FloatingPointShortest);
     case QJsonValue::String: return cut(QLatin1Char('"') + value.toString() + QLatin1Char('"'), maxChars);
     case QJsonValue::Array:
         return value.toArray().size() == 1 ? JsonTreeModel::tr("[1 item]") : JsonTreeModel::tr("[%1 items]").arg(value.toArray().size());
@@ -96,6 +97,14 @@ void JsonTreeModel::setJson(const QJsonValue &value, const QString &rootName)
     m_root = std::make_unique<Node>();
     m_root->value = QJsonArray{value};
     m_root->key = rootName; // the single child takes this name
+    endResetModel();
+}
+
+void JsonTreeModel::clear()
+{
+    beginResetModel();
+    m_root = std::make_unique<Node>();
+    m_root->value = QJsonArray();
     endResetModel();
 }
 

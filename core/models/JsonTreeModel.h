@@ -23,6 +23,7 @@ public:
 
     // Shows `value` as the single top-level row "result".
     void setJson(const QJsonValue &value, const QString &rootName = QStringLiteral("result"));
+    void clear(); // no rows
     QJsonValue jsonAt(const QModelIndex &index) const;
     // The value at `index` as JSON text (indented for objects and arrays), for "copy as JSON".
     QString jsonText(const QModelIndex &index) const;

@@ -6,7 +6,15 @@
 #include "editor/CodeEditor.h"
 
 #include <QAction>
+#include <QClipboard>
 #include <QComboBox>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QListWidget>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTreeView>
 #include <QApplication>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -27,6 +35,8 @@ private Q_SLOTS:
     void stopEndsARunawayLoop();
     void invalidInputsDisableRun();
     void badgeTellsTheEnginesIsolation();
+    void resultTreeCopiesAsJson();
+    void dataFrameAndFigureTabs();
     void runsOnTheMicrosandboxEngine();
 
 private:
@@ -113,6 +123,64 @@ void TestMainWindow::badgeTellsTheEnginesIsolation()
     engine->setCurrentIndex(engine->findText(QStringLiteral("Microsandbox")));
     QTRY_VERIFY2_WITH_TIMEOUT(badge->text() == QStringLiteral("microsandbox: server down"), qPrintable(badge->text()), 20'000);
     QVERIFY(badge->toolTip().contains(QStringLiteral("msb server start")));
+}
+
+void TestMainWindow::resultTreeCopiesAsJson()
+{
+    m_window->editor()->setText(QStringLiteral("result = {'name': 'x', 'values': list(range(5)), 'nested': {'ok': True}}\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    m_window->runSnippet();
+    QVERIFY(finished.wait(30'000));
+    auto *tabs = m_window->findChild<QTabWidget *>(QStringLiteral("resultTabs"));
+    auto *tree = m_window->findChild<QTreeView *>(QStringLiteral("resultTree"));
+    QVERIFY(tabs->isTabEnabled(tabs->indexOf(tree)));
+    QAbstractItemModel *model = tree->model();
+    const QModelIndex root = model->index(0, 0);
+    QCOMPARE(model->rowCount(root), 3);
+    QVERIFY(tree->isExpanded(root));
+    QModelIndex values;
+    for (int row = 0; row < 3; ++row)
+        if (model->index(row, 0, root).data().toString() == QLatin1String("values"))
+            values = model->index(row, 0, root);
+    QVERIFY(values.isValid());
+    QCOMPARE(model->rowCount(values), 5);
+    tabs->setCurrentWidget(tree);
+    tree->setCurrentIndex(values);
+    tree->setFocus();
+    QApplication::clipboard()->clear();
+    m_window->findChild<QAction *>(QStringLiteral("copyAsJsonAction"))->trigger();
+    QCOMPARE(QJsonDocument::fromJson(QApplication::clipboard()->text().toUtf8()).array(), (QJsonArray{0, 1, 2, 3, 4}));
+}
+
+void TestMainWindow::dataFrameAndFigureTabs()
+{
+    if (!pythonHasModule(QStringLiteral("pandas")) || !pythonHasModule(QStringLiteral("matplotlib")))
+        QSKIP("pandas and matplotlib are needed for tables and figures");
+    m_window->editor()->setText(QStringLiteral(
+        "import pandas as pd\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+        "df = pd.DataFrame({'n': [10, 9, 100], 'label': ['a', 'b', 'c']})\n"
+        "plt.plot(df.n)\nresult = df\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    m_window->runSnippet();
+    QVERIFY(finished.wait(60'000));
+    QCOMPARE(finished.first().first().value<ResultEnvelope>().status, RunStatus::Ok);
+    auto *tabs = m_window->findChild<QTabWidget *>(QStringLiteral("resultTabs"));
+    auto *table = m_window->findChild<QTableView *>(QStringLiteral("tableView"));
+    QCOMPARE(table->model()->rowCount(), 3);
+    QCOMPARE(table->model()->headerData(0, Qt::Horizontal).toString(), QStringLiteral("n\nint64"));
+    QCOMPARE(m_window->findChild<QLabel *>(QStringLiteral("tableShape"))->text(), QStringLiteral("3 rows × 2 columns"));
+    table->sortByColumn(0, Qt::AscendingOrder); // numbers sort as numbers: 9, 10, 100
+    QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("9"));
+    QCOMPARE(table->model()->index(2, 0).data().toString(), QStringLiteral("100"));
+    QVERIFY(tabs->tabText(2).startsWith(QStringLiteral("Tables")));
+    QCOMPARE(tabs->tabText(3), QStringLiteral("Figures (1)"));
+    auto *figure = m_window->findChild<QLabel *>(QStringLiteral("figureView"));
+    tabs->setCurrentIndex(3);
+    // Fitted to the pane once the tab is shown; at its own 640 × 480 pixels on request.
+    QTRY_VERIFY(!figure->pixmap().isNull() && figure->pixmap().width() > 100);
+    QVERIFY(figure->pixmap().width() < 640);
+    m_window->findChild<QPushButton *>(QStringLiteral("figureActualSize"))->click();
+    QCOMPARE(figure->pixmap().size(), QSize(640, 480));
 }
 
 void TestMainWindow::runsOnTheMicrosandboxEngine()
