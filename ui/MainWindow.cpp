@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "editor/CodeEditor.h"
+#include "examples/Examples.h"
 #include "result/ResultPane.h"
 
 #include <QAction>
@@ -10,6 +11,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QSplitter>
 #include <QStatusBar>
@@ -74,6 +77,7 @@ void MainWindow::buildUi()
     m_badge->setAccessibleName(tr("Security"));
     m_badge->setContentsMargins(8, 0, 8, 0);
     toolbar->addWidget(m_badge);
+    buildExamplesMenu();
     connect(m_engineChoice, &QComboBox::currentIndexChanged, this, &MainWindow::refreshBadge);
     toolbar->addSeparator();
 
@@ -163,6 +167,8 @@ void MainWindow::runSnippet()
     request.inputs = inputs;
     m_editor->markErrorLine(0);
     m_log->clear();
+    m_stdoutDecoder = QStringDecoder(QStringDecoder::Utf8);
+    m_stderrDecoder = QStringDecoder(QStringDecoder::Utf8);
     m_resultPane->clear();
     m_logBytes = 0;
     m_selecting = true;
@@ -188,6 +194,20 @@ void MainWindow::runSnippet()
         updateActions();
     });
     watcher->setFuture(m_engines->select(choice));
+}
+
+void MainWindow::buildExamplesMenu()
+{
+    QMenu *menu = menuBar()->addMenu(tr("&Examples"));
+    menu->setObjectName(QStringLiteral("examplesMenu"));
+    for (const Example &example : builtinExamples()) {
+        QAction *action = menu->addAction(example.title);
+        action->setObjectName(QStringLiteral("example-") + example.id);
+        connect(action, &QAction::triggered, this, [this, example] {
+            m_editor->setText(example.code);
+            m_inputs->setPlainText(example.inputs);
+        });
+    }
 }
 
 void MainWindow::refreshBadge()
@@ -229,7 +249,8 @@ void MainWindow::appendLog(OutputStream stream, const QByteArray &chunk)
     if (m_logBytes >= kLogCapBytes)
         return;
     m_logBytes += chunk.size();
-    QString text = QString::fromUtf8(chunk);
+    // One decoder per stream and run: a character split between two chunks stays whole.
+    QString text = (stream == OutputStream::Stderr ? m_stderrDecoder : m_stdoutDecoder).decode(chunk);
     // Terminal escapes would show as garbage (or worse): make every control visible.
     for (QChar &ch : text)
         if (ch.unicode() < 0x20 && ch != QLatin1Char('\n') && ch != QLatin1Char('\t'))

@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
+#include <QStringDecoder>
 
 class QComboBox;
 class QLabel;
@@ -43,6 +44,7 @@ private:
     void updateActions();
     // The security badge: what the chosen engine would run with, probed without blocking.
     void refreshBadge();
+    void buildExamplesMenu();
     void showEnvelope(const ResultEnvelope &envelope);
     void appendLog(OutputStream stream, const QByteArray &chunk);
     QString inputsProblem(QJsonObject *inputs) const;
@@ -64,6 +66,8 @@ private:
     QPointer<ExecutionRun> m_run;
     bool m_selecting = false;
     qint64 m_logBytes = 0;
+    QStringDecoder m_stdoutDecoder{QStringDecoder::Utf8};
+    QStringDecoder m_stderrDecoder{QStringDecoder::Utf8};
 };
 
 } // namespace pysandbox

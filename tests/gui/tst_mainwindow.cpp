@@ -37,6 +37,8 @@ private Q_SLOTS:
     void badgeTellsTheEnginesIsolation();
     void resultTreeCopiesAsJson();
     void dataFrameAndFigureTabs();
+    void examplesRunAndTheHostileOneIsStopped();
+    void characterSplitAcrossChunksStaysWhole();
     void runsOnTheMicrosandboxEngine();
 
 private:
@@ -181,6 +183,51 @@ void TestMainWindow::dataFrameAndFigureTabs()
     QVERIFY(figure->pixmap().width() < 640);
     m_window->findChild<QPushButton *>(QStringLiteral("figureActualSize"))->click();
     QCOMPARE(figure->pixmap().size(), QSize(640, 480));
+}
+
+void TestMainWindow::examplesRunAndTheHostileOneIsStopped()
+{
+    const auto runExample = [this](const char *id) {
+        auto *action = m_window->findChild<QAction *>(QStringLiteral("example-") + QLatin1String(id));
+        [&] { QVERIFY2(action, id); }();
+        action->trigger();
+        QSignalSpy finished(m_window, &MainWindow::runFinished);
+        m_window->runSnippet();
+        [&] { QVERIFY(finished.wait(60'000)); }();
+        return finished.isEmpty() ? ResultEnvelope() : finished.first().first().value<ResultEnvelope>();
+    };
+    const ResultEnvelope json = runExample("json");
+    QCOMPARE(json.status, RunStatus::Ok);
+    QCOMPARE(json.result.toObject().value(QStringLiteral("math")).toArray(), (QJsonArray{QStringLiteral("Ada"), QStringLiteral("Grace")}));
+    const ResultEnvelope hostile = runExample("hostile");
+    QCOMPARE(hostile.status, RunStatus::Ok);
+    const QJsonObject attempts = hostile.result.toObject();
+    QCOMPARE(attempts.size(), 3);
+    for (auto it = attempts.begin(); it != attempts.end(); ++it)
+        QVERIFY2(it.value().toString().startsWith(QStringLiteral("blocked: ")) || !testsRunSandboxed(),
+                 qPrintable(it.key() + QStringLiteral(": ") + it.value().toString()));
+    if (pythonHasModule(QStringLiteral("pandas"))) {
+        const ResultEnvelope groupby = runExample("groupby");
+        QCOMPARE(groupby.status, RunStatus::Ok);
+        QCOMPARE(m_window->findChild<QTableView *>(QStringLiteral("tableView"))->model()->rowCount(), 3);
+    }
+    if (pythonHasModule(QStringLiteral("matplotlib"))) {
+        const ResultEnvelope chart = runExample("chart");
+        QCOMPARE(chart.status, RunStatus::Ok);
+        QCOMPARE(chart.displays.size(), 1);
+    }
+}
+
+void TestMainWindow::characterSplitAcrossChunksStaysWhole()
+{
+    m_window->editor()->setText(QStringLiteral(
+        "import sys, time\nsys.stdout.buffer.write(b'caf\\xc3'); sys.stdout.flush()\ntime.sleep(0.3)\n"
+        "sys.stdout.buffer.write(b'\\xa9 ok\\n'); sys.stdout.flush()\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    m_window->runSnippet();
+    QVERIFY(finished.wait(30'000));
+    const QString log = m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"))->toPlainText();
+    QVERIFY2(log.contains(QStringLiteral("café ok")), qPrintable(log));
 }
 
 void TestMainWindow::runsOnTheMicrosandboxEngine()
