@@ -10,7 +10,10 @@
 #include <QFutureWatcher>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QFile>
+#include <QFileDialog>
 #include <QLabel>
+#include <QPushButton>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPlainTextEdit>
@@ -107,7 +110,16 @@ void MainWindow::buildUi()
     left->setStretchFactor(1, 1);
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_resultPane);
-    right->addWidget(m_log);
+    m_saveOutput = new QPushButton(tr("Output truncated in this view — save full output…"), this);
+    m_saveOutput->setObjectName(QStringLiteral("saveOutputButton"));
+    m_saveOutput->setVisible(false);
+    connect(m_saveOutput, &QPushButton::clicked, this, [this] { saveOutput(); });
+    auto *logBox = new QWidget(this);
+    auto *logLayout = new QVBoxLayout(logBox);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    logLayout->addWidget(m_log);
+    logLayout->addWidget(m_saveOutput);
+    right->addWidget(logBox);
     auto *main = new QSplitter(Qt::Horizontal, this);
     main->setObjectName(QStringLiteral("mainSplitter"));
     main->addWidget(left);
@@ -167,6 +179,9 @@ void MainWindow::runSnippet()
     request.inputs = inputs;
     m_editor->markErrorLine(0);
     m_log->clear();
+    m_saveOutput->setVisible(false);
+    m_lastStdout.clear();
+    m_lastStderr.clear();
     m_stdoutDecoder = QStringDecoder(QStringDecoder::Utf8);
     m_stderrDecoder = QStringDecoder(QStringDecoder::Utf8);
     m_resultPane->clear();
@@ -260,8 +275,22 @@ void MainWindow::appendLog(OutputStream stream, const QByteArray &chunk)
     QTextCursor cursor(m_log->document());
     cursor.movePosition(QTextCursor::End);
     cursor.insertText(text, format);
-    if (m_logBytes >= kLogCapBytes)
-        cursor.insertText(tr("\n[log view capped at %1 MB; the full output is in the result]\n").arg(kLogCapBytes >> 20));
+    if (m_logBytes >= kLogCapBytes) {
+        cursor.insertText(tr("\n[output truncated at %1 MB in this view]\n").arg(kLogCapBytes >> 20));
+        m_saveOutput->setVisible(true);
+    }
+}
+
+void MainWindow::saveOutput(const QString &chosenPath)
+{
+    const QString path = !chosenPath.isEmpty()
+        ? chosenPath
+        : QFileDialog::getSaveFileName(this, tr("Save the run's output"), tr("output.txt"), tr("Text files (*.txt);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(m_lastStdout + m_lastStderr) < 0)
+        m_verdict->setText(tr("Could not save the output: %1").arg(file.errorString()));
 }
 
 void MainWindow::showEnvelope(const ResultEnvelope &envelope)
@@ -290,6 +319,9 @@ void MainWindow::showEnvelope(const ResultEnvelope &envelope)
                  .arg((envelope.usage.peakMemoryKb + 512) / 1024)
                  .arg(envelope.usage.outputBytes);
     m_resultPane->showEnvelope(envelope, lines.join(QLatin1Char('\n')));
+    // All the engine kept (up to the run's output cap), for "save full output".
+    m_lastStdout = envelope.stdoutStream.bytes;
+    m_lastStderr = envelope.stderrStream.bytes;
     if (envelope.error)
         m_editor->markErrorLine(envelope.error->line);
     if (m_run)

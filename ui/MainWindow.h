@@ -10,6 +10,7 @@
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
+class QPushButton;
 class QAction;
 class QTimer;
 
@@ -28,6 +29,8 @@ public:
 
     CodeEditor *editor() const { return m_editor; }
     bool isRunning() const { return !m_run.isNull(); }
+    // Writes the last run's stdout and stderr as the engine kept them (asks where when empty).
+    void saveOutput(const QString &path = {});
 
 public Q_SLOTS:
     void runSnippet();
@@ -66,6 +69,8 @@ private:
     QPointer<ExecutionRun> m_run;
     bool m_selecting = false;
     qint64 m_logBytes = 0;
+    QPushButton *m_saveOutput = nullptr;
+    QByteArray m_lastStdout, m_lastStderr;
     QStringDecoder m_stdoutDecoder{QStringDecoder::Utf8};
     QStringDecoder m_stderrDecoder{QStringDecoder::Utf8};
 };

@@ -12,6 +12,9 @@
 #include <QJsonObject>
 #include <QListWidget>
 #include <QPushButton>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QTemporaryDir>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeView>
@@ -39,6 +42,7 @@ private Q_SLOTS:
     void dataFrameAndFigureTabs();
     void examplesRunAndTheHostileOneIsStopped();
     void characterSplitAcrossChunksStaysWhole();
+    void hugeOutputIsCappedAndSavable();
     void runsOnTheMicrosandboxEngine();
 
 private:
@@ -228,6 +232,28 @@ void TestMainWindow::characterSplitAcrossChunksStaysWhole()
     QVERIFY(finished.wait(30'000));
     const QString log = m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"))->toPlainText();
     QVERIFY2(log.contains(QStringLiteral("café ok")), qPrintable(log));
+}
+
+void TestMainWindow::hugeOutputIsCappedAndSavable()
+{
+    // 12 MB of output: the view keeps 2 MB and stays responsive; the envelope keeps all of it.
+    m_window->editor()->setText(QStringLiteral(
+        "import sys\nline = 'y' * 1023 + '\\n'\nfor i in range(12 * 1024):\n    sys.stdout.write(line)\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    QElapsedTimer clock;
+    clock.start();
+    m_window->runSnippet();
+    QVERIFY(finished.wait(60'000));
+    QVERIFY2(clock.elapsed() < 20'000, "the window must not choke on a large log");
+    const auto *log = m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"));
+    QVERIFY(log->toPlainText().size() < 3 * 1024 * 1024);
+    QVERIFY(log->toPlainText().contains(QStringLiteral("output truncated at 2 MB")));
+    auto *save = m_window->findChild<QPushButton *>(QStringLiteral("saveOutputButton"));
+    QVERIFY(save->isVisible());
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("out.txt"));
+    m_window->saveOutput(path);
+    QCOMPARE(QFileInfo(path).size(), qint64(12) * 1024 * 1024);
 }
 
 void TestMainWindow::runsOnTheMicrosandboxEngine()
