@@ -1,6 +1,7 @@
 // The PySandbox GUI: wiring only.
 #include "AppAutomation.h"
 #include "DefaultEngines.h"
+#include "settings/AppSettings.h"
 #include "MainWindow.h"
 #include "editor/CodeEditor.h"
 
@@ -41,14 +42,16 @@ int main(int argc, char *argv[])
 
     // Analysts run many short snippets: a warm pool (started in the background now) answers
     // them in milliseconds; it ends with the window.
-    pysandbox::EngineConfig config;
-    config.native.warmPool = true;
-    const QSettings settings;
-    config.microsandbox = pysandbox::microsandboxConfigFromSettings(settings, config.microsandbox);
+    const QSettings stored;
+    const pysandbox::AppSettings settings = pysandbox::AppSettings::load(stored);
+    for (const QString &problem : settings.problems)
+        qWarning("%s", qPrintable(problem));
+    const pysandbox::EngineConfig config = settings.engineConfig();
     pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory(config, &app);
     if (auto *native = qobject_cast<pysandbox::NativeEngine *>(engines->engine(pysandbox::EngineKind::Native)))
         native->prepareWarmPool();
     pysandbox::MainWindow window(engines);
+    window.applySettings(settings);
     window.show();
     if (parser.isSet(snippet)) {
         QFile file(parser.value(snippet));
@@ -61,7 +64,7 @@ int main(int argc, char *argv[])
         pysandbox::runAndScreenshot(&window, parser.value(screenshot), parser.value(resultTab));
     const int status = QApplication::exec();
     // The VM this window used goes with it, unless the user keeps it warm for the next start.
-    if (!settings.value(QStringLiteral("microsandbox/keepWarm"), false).toBool())
+    if (!settings.msbKeepWarm)
         if (auto *vm = qobject_cast<pysandbox::MicrosandboxEngine *>(engines->engine(pysandbox::EngineKind::Microsandbox)))
             vm->stopUsedSandboxAndWait(3000);
     return status;

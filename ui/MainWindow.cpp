@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "editor/CodeEditor.h"
+#include "settings/AppSettings.h"
 #include "examples/Examples.h"
 #include "result/ResultPane.h"
 
@@ -177,6 +178,7 @@ void MainWindow::runSnippet()
     ExecutionRequest request;
     request.code = m_editor->text();
     request.inputs = inputs;
+    request.options = m_defaultLimits;
     m_editor->markErrorLine(0);
     m_log->clear();
     m_saveOutput->setVisible(false);
@@ -209,6 +211,12 @@ void MainWindow::runSnippet()
         updateActions();
     });
     watcher->setFuture(m_engines->select(choice));
+}
+
+void MainWindow::applySettings(const AppSettings &settings)
+{
+    m_defaultLimits = settings.defaultLimits;
+    m_engineChoice->setCurrentIndex(std::max(0, m_engineChoice->findData(static_cast<int>(settings.engine))));
 }
 
 void MainWindow::buildExamplesMenu()

@@ -16,6 +16,7 @@ class QTimer;
 
 namespace pysandbox {
 
+struct AppSettings;
 class CodeEditor;
 class ResultPane;
 
@@ -29,6 +30,8 @@ public:
 
     CodeEditor *editor() const { return m_editor; }
     bool isRunning() const { return !m_run.isNull(); }
+    // The engine choice and the limits new runs get.
+    void applySettings(const AppSettings &settings);
     // Writes the last run's stdout and stderr as the engine kept them (asks where when empty).
     void saveOutput(const QString &path = {});
 
@@ -69,6 +72,7 @@ private:
     QPointer<ExecutionRun> m_run;
     bool m_selecting = false;
     qint64 m_logBytes = 0;
+    ExecutionOptions m_defaultLimits;
     QPushButton *m_saveOutput = nullptr;
     QByteArray m_lastStdout, m_lastStderr;
     QStringDecoder m_stdoutDecoder{QStringDecoder::Utf8};

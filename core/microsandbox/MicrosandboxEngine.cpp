@@ -57,32 +57,6 @@ MicrosandboxConfig MicrosandboxConfig::fromEnvironment(MicrosandboxConfig base)
     return base;
 }
 
-MicrosandboxConfig microsandboxConfigFromSettings(const QSettings &settings, MicrosandboxConfig base)
-{
-    const auto text = [&settings](const char *key) { return settings.value(QLatin1String("microsandbox/") + QLatin1String(key)).toString(); };
-    const auto number = [&settings](const char *key) { return settings.value(QLatin1String("microsandbox/") + QLatin1String(key)).toInt(); };
-    if (const QString server = text("server"); !server.isEmpty())
-        base.server = QUrl(server);
-    if (const QString ns = text("namespace"); msb::nameProblem(ns, msb::NameKind::Namespace).isEmpty())
-        base.ns = ns;
-    if (const QString profile = text("profile"); !profile.isEmpty())
-        base.profile = profile;
-    if (const QString image = text("image"); !image.isEmpty())
-        base.vm.image = image;
-    if (number("memoryMib") >= 128)
-        base.vm.memoryMib = number("memoryMib");
-    if (number("cpus") >= 1)
-        base.vm.cpus = number("cpus");
-    base.freshVmPerRun = settings.value(QStringLiteral("microsandbox/freshVm"), base.freshVmPerRun).toBool();
-    if (const QString keyFile = text("serverKeyFile"); !keyFile.isEmpty()) {
-        base.credentials.serverKeyFile = keyFile;
-        base.credentials.mayMint = true;
-    }
-    if (const QString program = text("msb"); !program.isEmpty())
-        base.msbProgram = program;
-    return base;
-}
-
 QVersionNumber parseMsbVersion(const QByteArray &output)
 {
     static const QRegularExpression pattern(QStringLiteral("^v?(\\d+\\.\\d+\\.\\d+)\\b"));

@@ -4,7 +4,6 @@
 #include "microsandbox/MsbClient.h"
 
 #include <QPointer>
-#include <QSettings>
 #include <QPromise>
 
 #include <memory>
@@ -48,11 +47,6 @@ struct MicrosandboxConfig
     static MicrosandboxConfig fromEnvironment();
     static MicrosandboxConfig fromEnvironment(MicrosandboxConfig base);
 };
-
-// The GUI's stored choices (group "microsandbox": server, namespace, profile, image, memoryMib,
-// cpus, freshVm, serverKeyFile, msb) over `base`. The API key is not stored here: it comes from
-// MSB_API_KEY (or is minted from serverKeyFile) until the token manager keeps it in the keychain.
-MicrosandboxConfig microsandboxConfigFromSettings(const QSettings &settings, MicrosandboxConfig base);
 
 // "pysandbox-<profile>", cut and cleaned to the server's name rules (§2.4).
 QString stableSandboxName(const QString &profile);
