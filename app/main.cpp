@@ -3,6 +3,7 @@
 #include "DefaultEngines.h"
 #include "settings/AppSettings.h"
 #include "MainWindow.h"
+#include "Theme.h"
 #include "editor/CodeEditor.h"
 
 #include "util/Translations.h"
@@ -46,6 +47,7 @@ int main(int argc, char *argv[])
     const pysandbox::AppSettings settings = pysandbox::AppSettings::load(stored);
     for (const QString &problem : settings.problems)
         qWarning("%s", qPrintable(problem));
+    pysandbox::applyTheme(settings.theme);
     const pysandbox::EngineConfig config = settings.engineConfig();
     pysandbox::EngineFactory *engines = pysandbox::createDefaultEngineFactory(config, &app);
     if (auto *native = qobject_cast<pysandbox::NativeEngine *>(engines->engine(pysandbox::EngineKind::Native)))

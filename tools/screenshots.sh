@@ -16,3 +16,8 @@ for tab in Tables Figures; do
         --snippet tools/snippets/sales_by_region.py --result-tab "$tab" \
         --screenshot "docs/screenshots/result-$(echo "$tab" | tr '[:upper:]' '[:lower:]').png"
 done
+# The dark theme (setting ui/theme=dark), with the result tree and both output streams.
+mkdir -p "$settings/PySandbox"
+printf '[ui]\ntheme=dark\n[native]\ninterpreter=/usr/bin/python3\n' > "$settings/PySandbox/PySandbox.conf"
+XDG_CONFIG_HOME="$settings" xvfb-run -a -s "-screen 0 1280x800x24" "$app" \
+    --snippet tools/snippets/streams_and_result.py --result-tab Result --screenshot docs/screenshots/main-window-dark.png

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "editor/CodeEditor.h"
+#include "Theme.h"
 #include "settings/AppSettings.h"
 #include "examples/Examples.h"
 #include "result/ResultPane.h"
@@ -279,7 +280,8 @@ void MainWindow::appendLog(OutputStream stream, const QByteArray &chunk)
         if (ch.unicode() < 0x20 && ch != QLatin1Char('\n') && ch != QLatin1Char('\t'))
             ch = QChar(0x2400 + ch.unicode());
     QTextCharFormat format;
-    format.setForeground(stream == OutputStream::Stderr ? QColor(0xc6, 0x28, 0x28) : palette().color(QPalette::Text));
+    const QColor errorRed = paletteIsDark() ? QColor(0xff, 0x7b, 0x72) : QColor(0xc6, 0x28, 0x28);
+    format.setForeground(stream == OutputStream::Stderr ? errorRed : palette().color(QPalette::Text));
     QTextCursor cursor(m_log->document());
     cursor.movePosition(QTextCursor::End);
     cursor.insertText(text, format);

@@ -1,6 +1,7 @@
 // The real main window, offscreen: type, run, see the result, stop a runaway loop.
 #include "DefaultEngines.h"
 #include "MsbEmulator.h"
+#include "Theme.h"
 #include "MainWindow.h"
 #include "TestSupport.h"
 #include "editor/CodeEditor.h"
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void characterSplitAcrossChunksStaysWhole();
     void hugeOutputIsCappedAndSavable();
     void runsOnTheMicrosandboxEngine();
+    void darkThemeReachesTheEditor();
 
 private:
     EngineFactory *m_engines = nullptr;
@@ -281,6 +283,21 @@ void TestMainWindow::runsOnTheMicrosandboxEngine()
     QVERIFY2(result.startsWith(QStringLiteral("Status: ok")), qPrintable(result));
     QVERIFY2(result.contains(QStringLiteral("Engine: microsandbox · micro-vm")), qPrintable(result));
     QVERIFY(m_window->findChild<QPlainTextEdit *>(QStringLiteral("logView"))->toPlainText().contains(QStringLiteral("in the vm")));
+}
+
+void TestMainWindow::darkThemeReachesTheEditor()
+{
+    const QPalette before = QApplication::palette();
+    applyTheme(AppSettings::Theme::Dark);
+    QVERIFY(paletteIsDark());
+    MainWindow dark(m_engines);
+    dark.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dark));
+    QVERIFY2(dark.editor()->paper().lightness() < 128, "the editor keeps white paper in the dark theme");
+    QVERIFY(dark.editor()->color().lightness() > 128);
+    applyTheme(AppSettings::Theme::Light);
+    QVERIFY(!paletteIsDark());
+    QApplication::setPalette(before);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -5,6 +5,7 @@
 #include <Qsci/qscilexerpython.h>
 
 #include <QFontDatabase>
+#include <QPalette>
 
 namespace pysandbox {
 
@@ -42,6 +43,34 @@ void CodeEditor::applyStyle()
     m_lexer->setDefaultFont(mono);
     m_lexer->setFont(mono);
     setMarginsFont(mono);
+    // Scintilla paints its own colours: follow the palette's base and text, and on a dark one
+    // lighten the lexer's colours (its defaults are made for white paper).
+    const QPalette palette = this->palette();
+    const QColor paper = palette.color(QPalette::Base);
+    const bool dark = paper.lightness() < 128;
+    m_lexer->setDefaultPaper(paper);
+    m_lexer->setPaper(paper);
+    m_lexer->setDefaultColor(palette.color(QPalette::Text));
+    if (dark) {
+        const QColor text = palette.color(QPalette::Text);
+        const std::pair<int, QColor> colours[] = {
+            {QsciLexerPython::Default, text}, {QsciLexerPython::Identifier, text}, {QsciLexerPython::Operator, text},
+            {QsciLexerPython::Keyword, QColor(0x6c, 0xb6, 0xff)}, {QsciLexerPython::Comment, QColor(0x7e, 0xc6, 0x99)},
+            {QsciLexerPython::CommentBlock, QColor(0x7e, 0xc6, 0x99)}, {QsciLexerPython::Number, QColor(0xc5, 0xe4, 0x78)},
+            {QsciLexerPython::DoubleQuotedString, QColor(0xf0, 0xa8, 0x7e)}, {QsciLexerPython::SingleQuotedString, QColor(0xf0, 0xa8, 0x7e)},
+            {QsciLexerPython::TripleSingleQuotedString, QColor(0xf0, 0xa8, 0x7e)}, {QsciLexerPython::TripleDoubleQuotedString, QColor(0xf0, 0xa8, 0x7e)},
+            {QsciLexerPython::DoubleQuotedFString, QColor(0xf0, 0xa8, 0x7e)}, {QsciLexerPython::SingleQuotedFString, QColor(0xf0, 0xa8, 0x7e)},
+            {QsciLexerPython::ClassName, QColor(0x5e, 0xd6, 0xc0)}, {QsciLexerPython::FunctionMethodName, QColor(0xe8, 0xdc, 0x8c)},
+            {QsciLexerPython::Decorator, QColor(0xd1, 0x9a, 0xe8)}, {QsciLexerPython::UnclosedString, QColor(0xff, 0x7b, 0x72)},
+        };
+        for (const auto &[style, colour] : colours)
+            m_lexer->setColor(colour, style);
+    }
+    setMarginsBackgroundColor(palette.color(QPalette::AlternateBase));
+    setMarginsForegroundColor(palette.color(QPalette::PlaceholderText));
+    setCaretForegroundColor(palette.color(QPalette::Text));
+    setCaretLineBackgroundColor(dark ? paper.lighter(130) : QColor(0xf2, 0xf5, 0xfa));
+    setFoldMarginColors(palette.color(QPalette::AlternateBase), palette.color(QPalette::AlternateBase));
 }
 
 void CodeEditor::markErrorLine(int line)
