@@ -258,7 +258,17 @@ def _alive(pid):
 
 
 def _remove_tree(path):
-    """Removes a run directory whatever modes the snippet (or _seal) left on it."""
+    """Removes a run directory whatever modes the snippet (or _seal) left on it.
+
+    Taking it apart needs its search permission back, which every run (one uid) would share:
+    so it first gets a new random name, which no run knows (none can list /work), and a sibling
+    that learnt the old path finds nothing there, not even while this runs."""
+    hidden = os.path.join(os.path.dirname(path), ".gone-" + secrets.token_hex(16))
+    try:
+        os.rename(path, hidden)  # within one directory: allowed on a sealed (mode 0) directory
+        path = hidden
+    except OSError:
+        pass
     try:
         os.chmod(path, 0o700)
     except OSError:
