@@ -15,6 +15,14 @@
         <source>Run the editor&apos;s snippet, save the window to &lt;file&gt;, exit.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Put the Python code of &lt;file&gt; into the editor.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>With --screenshot: show this result tab (Summary, Result, Tables, Figures).</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>pysandbox</name>
@@ -324,6 +332,29 @@ interrupted or when standard output closes, 4 when the engine is not ready.
         <source>libseccomp could not create a filter</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>pandas: total sales per region</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>matplotlib: a line chart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>JSON: reshape records</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hostile: tries to steal an SSH key and phone home</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>pysandbox::AppSettings</name>
+    <message>
+        <source>the stored default limits are not valid (%1); the defaults are used</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>pysandbox::BatchRunner</name>
@@ -497,6 +528,49 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
 </context>
 <context>
+    <name>pysandbox::JsonTreeModel</name>
+    <message>
+        <source>%1 rows × %2 columns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 items</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[1 item]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[%1 items]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{1 key}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{%1 keys}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>pysandbox::MainWindow</name>
     <message>
         <source>PySandbox</source>
@@ -544,10 +618,6 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
     <message>
         <source>Inputs (JSON object)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Result</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -607,12 +677,6 @@ interrupted or when standard output closes, 4 when the engine is not ready.
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>
-[log view capped at %1 MB; the full output is in the result]
-</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1 ms</source>
         <translation type="unfinished"></translation>
     </message>
@@ -638,6 +702,36 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
     <message>
         <source>Usage: wall %1 ms · CPU %2 ms · peak memory %3 MB · output %4 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Output truncated in this view — save full output…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Examples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>
+[output truncated at %1 MB in this view]
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the run&apos;s output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>output.txt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not save the output: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -877,6 +971,13 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
 </context>
 <context>
+    <name>pysandbox::Reader</name>
+    <message>
+        <source>the setting %1 = &quot;%2&quot; is not valid; the default is used</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>pysandbox::ResultEnvelope</name>
     <message>
         <source>unsupported result envelope version %1</source>
@@ -884,6 +985,88 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
     <message>
         <source>unknown run status &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>pysandbox::ResultPane</name>
+    <message>
+        <source>Result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Result tree</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy as JSON</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tables</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Actual size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save figure…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Figures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 — the first of %2 tables</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Figure %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This figure is not a readable PNG.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>figure-%1.png</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tables (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Figures (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>pysandbox::TableDisplayModel</name>
+    <message>
+        <source>%1 rows × %2 columns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(%1 rows and %2 columns shown)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
