@@ -16,6 +16,9 @@ for tab in Tables Figures; do
         --snippet tools/snippets/sales_by_region.py --result-tab "$tab" \
         --screenshot "docs/screenshots/result-$(echo "$tab" | tr '[:upper:]' '[:lower:]').png"
 done
+# An error: the traceback with the lines of the user's own code, which jump to the editor.
+PATH=/usr/bin:$PATH XDG_CONFIG_HOME="$settings" xvfb-run -a -s "-screen 0 1280x800x24" "$app" \
+    --snippet tools/snippets/traceback.py --result-tab Traceback --screenshot docs/screenshots/result-traceback.png
 # The dark theme (setting ui/theme=dark), with the result tree and both output streams.
 mkdir -p "$settings/PySandbox"
 printf '[ui]\ntheme=dark\n[native]\ninterpreter=/usr/bin/python3\n' > "$settings/PySandbox/PySandbox.conf"

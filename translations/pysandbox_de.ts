@@ -1058,6 +1058,26 @@ interrupted or when standard output closes, 4 when the engine is not ready.
         <source>Figures (%1)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Traceback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>line %1, in %2:  %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, line %2, in %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show line %1 in the editor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>line %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>pysandbox::TableDisplayModel</name>

@@ -102,6 +102,11 @@ void MainWindow::buildUi()
     m_inputs->setPlainText(QStringLiteral("{\"xs\": [1, 2, 3]}"));
     connect(m_inputs, &QPlainTextEdit::textChanged, this, &MainWindow::updateActions);
     m_resultPane = new ResultPane(this);
+    connect(m_resultPane, &ResultPane::jumpToLine, this, [this](int line) {
+        m_editor->setCursorPosition(line - 1, 0);
+        m_editor->ensureLineVisible(line - 1);
+        m_editor->setFocus();
+    });
     m_log = makePane(QStringLiteral("logView"), tr("Output log"), true, this);
     m_log->setMaximumBlockCount(20000);
 

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void cleanup();
     void runShowsTheResult();
     void tracebackMarksTheLine();
+    void tracebackLinesJumpToTheEditor();
     void stopEndsARunawayLoop();
     void invalidInputsDisableRun();
     void badgeTellsTheEnginesIsolation();
@@ -91,6 +92,32 @@ void TestMainWindow::tracebackMarksTheLine()
     m_window->runSnippet();
     QVERIFY(finished.wait(30'000));
     QCOMPARE(m_window->editor()->errorLine(), 3);
+}
+
+void TestMainWindow::tracebackLinesJumpToTheEditor()
+{
+    m_window->editor()->setText(QStringLiteral("import json\n\ndef parse(text):\n    return json.loads(text)\n\nparse('{broken')\n"));
+    QSignalSpy finished(m_window, &MainWindow::runFinished);
+    m_window->runSnippet();
+    QVERIFY(finished.wait(30'000));
+    auto *traceback = m_window->findChild<QListWidget *>(QStringLiteral("tracebackView"));
+    auto *tabs = m_window->findChild<QTabWidget *>(QStringLiteral("resultTabs"));
+    QVERIFY(tabs->isTabEnabled(tabs->indexOf(traceback)));
+    // Our two frames (line 6, then line 4 inside parse), json's own frames, then the error.
+    QVERIFY2(traceback->count() >= 4, qPrintable(QString::number(traceback->count())));
+    QVERIFY(traceback->item(0)->text().startsWith(QStringLiteral("line 6, in <module>")));
+    QVERIFY(traceback->item(1)->text().startsWith(QStringLiteral("line 4, in parse")));
+    QVERIFY(traceback->item(traceback->count() - 1)->text().startsWith(QStringLiteral("json.decoder.JSONDecodeError")));
+    tabs->setCurrentWidget(traceback);
+    const QRect second = traceback->visualItemRect(traceback->item(1));
+    QTest::mouseClick(traceback->viewport(), Qt::LeftButton, {}, second.center());
+    int line = -1, index = -1;
+    m_window->editor()->getCursorPosition(&line, &index);
+    QCOMPARE(line, 3); // 0-based: the fourth line, `return json.loads(text)`
+    // A library frame is shown but goes nowhere.
+    QTest::mouseClick(traceback->viewport(), Qt::LeftButton, {}, traceback->visualItemRect(traceback->item(2)).center());
+    m_window->editor()->getCursorPosition(&line, &index);
+    QCOMPARE(line, 3);
 }
 
 void TestMainWindow::stopEndsARunawayLoop()

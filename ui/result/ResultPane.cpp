@@ -30,7 +30,10 @@ namespace pysandbox {
 
 namespace {
 
-enum Tab { SummaryTab, ResultTab, TablesTab, FiguresTab };
+enum Tab { SummaryTab, ResultTab, TablesTab, FiguresTab, TracebackTab };
+// The runner's name for the user's own code in tracebacks.
+const QLatin1String kSnippetFile("<snippet>");
+constexpr int kLineRole = Qt::UserRole + 1;
 
 QWidget *column(QWidget *parent, std::initializer_list<QWidget *> widgets)
 {
@@ -115,6 +118,17 @@ ResultPane::ResultPane(QWidget *parent) : QWidget(parent)
     buttonRow->addWidget(save);
     m_tabs->addTab(column(this, {m_figureList, m_figureScroll, buttons}), tr("Figures"));
 
+    m_traceback = new QListWidget(this);
+    m_traceback->setObjectName(QStringLiteral("tracebackView"));
+    m_traceback->setAccessibleName(tr("Traceback"));
+    m_traceback->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    connect(m_traceback, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        if (const int line = item->data(kLineRole).toInt(); line > 0)
+            Q_EMIT jumpToLine(line);
+    });
+    connect(m_traceback, &QListWidget::itemClicked, m_traceback, &QListWidget::itemActivated);
+    m_tabs->addTab(m_traceback, tr("Traceback"));
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tabs);
@@ -132,6 +146,7 @@ void ResultPane::clear()
     m_figure->clear();
     m_figurePixmap = QPixmap();
     m_tableCount = 0;
+    m_traceback->clear();
     updateTabTitles();
 }
 
@@ -145,7 +160,10 @@ void ResultPane::showEnvelope(const ResultEnvelope &envelope, const QString &sum
     }
     showTables(envelope);
     showFigures(envelope.displays);
+    showTraceback(envelope);
     updateTabTitles();
+    if (!m_tabs->isTabEnabled(m_tabs->currentIndex()))
+        m_tabs->setCurrentIndex(m_traceback->count() > 0 ? TracebackTab : SummaryTab);
 }
 
 void ResultPane::showTables(const ResultEnvelope &envelope)
@@ -159,6 +177,42 @@ void ResultPane::showTables(const ResultEnvelope &envelope)
     if (!tables.isEmpty() && m_tableModel->setTable(tables.first()))
         m_tableShape->setText(tables.size() > 1 ? tr("%1 — the first of %2 tables").arg(m_tableModel->shapeText()).arg(tables.size())
                                                 : m_tableModel->shapeText());
+}
+
+void ResultPane::showTraceback(const ResultEnvelope &envelope)
+{
+    if (!envelope.error)
+        return;
+    const ErrorInfo &error = *envelope.error;
+    // Innermost call last, as Python prints it; lines of the user's code can be clicked.
+    for (const QJsonValue &value : error.frames) {
+        const QJsonObject frame = value.toObject();
+        const bool own = frame.value(QStringLiteral("file")).toString() == kSnippetFile;
+        const int line = frame.value(QStringLiteral("line")).toInt();
+        auto *item = new QListWidgetItem(
+            own ? tr("line %1, in %2:  %3").arg(line).arg(frame.value(QStringLiteral("function")).toString(),
+                                                         frame.value(QStringLiteral("text")).toString())
+                : tr("%1, line %2, in %3").arg(frame.value(QStringLiteral("file")).toString()).arg(line)
+                      .arg(frame.value(QStringLiteral("function")).toString()),
+            m_traceback);
+        if (own) {
+            item->setData(kLineRole, line);
+            item->setToolTip(tr("Show line %1 in the editor").arg(line));
+        } else {
+            item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+        }
+    }
+    // A syntax error has no frames, only the line Python reports.
+    if (error.frames.isEmpty() && error.line > 0) {
+        auto *item = new QListWidgetItem(tr("line %1").arg(error.line), m_traceback);
+        item->setData(kLineRole, error.line);
+    }
+    auto *last = new QListWidgetItem(QStringLiteral("%1: %2").arg(error.type, error.message), m_traceback);
+    QFont bold = last->font();
+    bold.setBold(true);
+    last->setFont(bold);
+    if (error.line > 0)
+        last->setData(kLineRole, error.line);
 }
 
 void ResultPane::showFigures(const QJsonArray &displays)
@@ -230,6 +284,7 @@ void ResultPane::updateTabTitles()
     m_tabs->setTabEnabled(TablesTab, m_tableCount > 0);
     m_tabs->setTabText(FiguresTab, m_pngs.isEmpty() ? tr("Figures") : tr("Figures (%1)").arg(m_pngs.size()));
     m_tabs->setTabEnabled(FiguresTab, !m_pngs.isEmpty());
+    m_tabs->setTabEnabled(TracebackTab, m_traceback->count() > 0);
 }
 
 } // namespace pysandbox

@@ -36,12 +36,17 @@ public:
 public Q_SLOTS:
     void copySelectionAsJson();
 
+Q_SIGNALS:
+    // A traceback line of the user's own code was clicked (1-based).
+    void jumpToLine(int line);
+
 protected:
     // The figure fits its viewport, whose size is known only once its tab is shown.
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void showTables(const ResultEnvelope &envelope);
+    void showTraceback(const ResultEnvelope &envelope);
     void showFigures(const QJsonArray &displays);
     void showFigure(int row);
     void scaleFigure();
@@ -61,6 +66,7 @@ private:
     QScrollArea *m_figureScroll = nullptr;
     QPushButton *m_actualSize = nullptr;
     QPixmap m_figurePixmap;
+    QListWidget *m_traceback = nullptr;
     QList<QByteArray> m_pngs;
     int m_tableCount = 0;
 };

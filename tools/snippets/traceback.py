@@ -1,0 +1,6 @@
+import json
+
+def parse(text):
+    return json.loads(text)
+
+parse("{broken")
