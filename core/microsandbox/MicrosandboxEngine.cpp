@@ -24,8 +24,6 @@ QString tr(const char *text)
     return QCoreApplication::translate("pysandbox::MicrosandboxEngine", text);
 }
 
-constexpr int kStrength = 10; // a VM with its own kernel outranks any same-kernel sandbox
-
 } // namespace
 
 QString stableSandboxName(const QString &profile)

@@ -62,6 +62,9 @@ class MicrosandboxEngine final : public Engine
 {
     Q_OBJECT
 public:
+    // Auto's ranking: a VM with its own kernel outranks any same-kernel sandbox (native: 1).
+    static constexpr int kStrength = 10;
+
     explicit MicrosandboxEngine(MicrosandboxConfig config, QObject *parent = nullptr);
     ~MicrosandboxEngine() override;
 

@@ -60,7 +60,7 @@ QFuture<EngineStatus> MicrosandboxEngine::probe()
         const MsbBinary binary = watcher->result();
         EngineStatus status;
         status.kind = EngineKind::Microsandbox;
-        status.strength = 10;
+        status.strength = kStrength;
         status.isolation = isolationLayers();
         status.securityLevel = securityLevel();
         status.notes = isolationNotes();

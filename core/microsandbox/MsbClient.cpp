@@ -59,12 +59,6 @@ bool isLoopbackHost(const QString &host)
     return !address.isNull() && address.isLoopback();
 }
 
-MsbCall::MsbCall(Method method, QObject *parent)
-    : QObject(parent), m_method(method)
-{
-    m_clock.start();
-}
-
 void MsbCall::abort()
 {
     if (m_finished)
@@ -97,9 +91,9 @@ MsbClient::MsbClient(ClientConfig config, Credentials credentials, QObject *pare
     m_network.setAutoDeleteReplies(false);
 }
 
-MsbCall *MsbClient::send(Method method, std::optional<RpcRequest> request, const QString &buildError, int timeoutMs)
+MsbCall *MsbClient::send(std::optional<RpcRequest> request, const QString &buildError, int timeoutMs)
 {
-    auto *call = new MsbCall(method, this);
+    auto *call = new MsbCall(this);
     call->m_timeoutMs = timeoutMs;
     if (!request) {
         const RpcResponse refused = transportFailure(ErrorKind::NotSent, buildError);
@@ -136,7 +130,7 @@ void MsbClient::setServerVersion(const QVersionNumber &version)
 
 MsbCall *MsbClient::health()
 {
-    auto *call = new MsbCall(Method::Metrics, this);
+    auto *call = new MsbCall(this);
     QUrl url = m_config.server;
     url.setPath(QLatin1String(kHealthPath));
     QNetworkRequest request(url);
@@ -237,28 +231,28 @@ MsbCall *MsbClient::start(const QString &ns, const QString &sandbox, const Sandb
 {
     QString error;
     auto request = m_builder.start(ns, sandbox, config, &error);
-    return send(Method::Start, std::move(request), error, m_config.startTimeoutMs);
+    return send(std::move(request), error, m_config.startTimeoutMs);
 }
 
 MsbCall *MsbClient::stop(const QString &ns, const QString &sandbox)
 {
     QString error;
     auto request = m_builder.stop(ns, sandbox, &error);
-    return send(Method::Stop, std::move(request), error, m_config.requestTimeoutMs);
+    return send(std::move(request), error, m_config.requestTimeoutMs);
 }
 
 MsbCall *MsbClient::metrics(const QString &ns, const QString &sandbox)
 {
     QString error;
     auto request = m_builder.metrics(ns, sandbox, &error);
-    return send(Method::Metrics, std::move(request), error, m_config.requestTimeoutMs);
+    return send(std::move(request), error, m_config.requestTimeoutMs);
 }
 
 MsbCall *MsbClient::replRun(const QString &ns, const QString &sandbox, const QString &code, int timeoutSeconds)
 {
     QString error;
     auto request = m_builder.replRun(ns, sandbox, code, timeoutSeconds, &error);
-    return send(Method::ReplRun, std::move(request), error, timeoutSeconds * 1000 + m_config.replMarginMs);
+    return send(std::move(request), error, timeoutSeconds * 1000 + m_config.replMarginMs);
 }
 
 MsbCall *MsbClient::commandRun(const QString &ns, const QString &sandbox, const QString &command,
@@ -267,7 +261,7 @@ MsbCall *MsbClient::commandRun(const QString &ns, const QString &sandbox, const 
     QString error;
     auto request = m_builder.commandRun(ns, sandbox, command, args, timeoutSeconds, &error);
     const int timeoutMs = (timeoutSeconds > 0 ? timeoutSeconds * 1000 : m_config.requestTimeoutMs) + m_config.replMarginMs;
-    return send(Method::CommandRun, std::move(request), error, timeoutMs);
+    return send(std::move(request), error, timeoutMs);
 }
 
 } // namespace pysandbox::msb

@@ -2,7 +2,6 @@
 
 #include "MsbRpc.h"
 
-#include <QElapsedTimer>
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
@@ -45,9 +44,6 @@ public:
     void abort();
     bool isFinished() const { return m_finished; }
     const RpcResponse &response() const { return m_response; }
-    Method method() const { return m_method; }   // not meaningful for health()
-    bool isHealthCheck() const { return m_health; }
-    qint64 elapsedMs() const { return m_clock.elapsed(); }
 
 Q_SIGNALS:
     // Always emitted from the event loop, never from inside the call that created this object.
@@ -55,10 +51,9 @@ Q_SIGNALS:
 
 private:
     friend class MsbClient;
-    explicit MsbCall(Method method, QObject *parent);
+    explicit MsbCall(QObject *parent) : QObject(parent) {}
     void finish(const RpcResponse &response);
 
-    Method m_method;
     QPointer<QNetworkReply> m_reply;
     RpcRequest m_request;
     int m_timeoutMs = 0;
@@ -67,7 +62,6 @@ private:
     bool m_aborted = false;
     bool m_finished = false;
     RpcResponse m_response;
-    QElapsedTimer m_clock;
 };
 
 class MsbClient : public QObject
@@ -101,7 +95,7 @@ Q_SIGNALS:
     void apiKeyRenewed(const QString &apiKey);
 
 private:
-    MsbCall *send(Method method, std::optional<RpcRequest> request, const QString &buildError, int timeoutMs);
+    MsbCall *send(std::optional<RpcRequest> request, const QString &buildError, int timeoutMs);
     void post(MsbCall *call);
     void onReply(MsbCall *call, QNetworkReply *reply);
     bool renewKey(QString *why);

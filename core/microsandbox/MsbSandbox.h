@@ -63,7 +63,6 @@ public:
     // True if the current turn began with booting the VM rather than finding it warm.
     bool bootedForLastRun() const { return m_bootedForLastRun; }
     qint64 lastBootMs() const { return m_lastBootMs; }
-    bool isReady() const { return m_state == State::Ready; }
     QStringList takeNotes();
 
 private:

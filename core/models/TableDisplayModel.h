@@ -23,7 +23,6 @@ public:
     bool setTable(const QJsonObject &table);
     // "3 rows × 2 columns" plus "(first 50 rows shown)" when the runner cut it.
     QString shapeText() const;
-    bool isTruncated() const { return m_truncated; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

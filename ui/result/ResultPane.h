@@ -31,7 +31,6 @@ public:
 
     void clear();
     void showEnvelope(const ResultEnvelope &envelope, const QString &summary);
-    QPlainTextEdit *summaryView() const { return m_summary; }
 
 public Q_SLOTS:
     void copySelectionAsJson();
