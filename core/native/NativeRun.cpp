@@ -231,9 +231,11 @@ void NativeRun::onChunk(ChildProcess::Channel channel, const QByteArray &chunk)
     if (!kept.isEmpty())
         Q_EMIT output(which, kept);
     if (stream.truncated) {
+        // Killed before its pipes close: closed first, the snippet could still catch the EPIPE
+        // and report a BrokenPipeError (our doing, not its error) before the kill landed.
+        stop(StopReason::Output);
         m_child->stopReading(ChildProcess::Channel::Stdout);
         m_child->stopReading(ChildProcess::Channel::Stderr);
-        stop(StopReason::Output);
     }
 }
 
