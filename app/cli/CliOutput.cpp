@@ -1,6 +1,7 @@
 #include "CliOutput.h"
 
 #include "cli/CliArguments.h"
+#include "util/JsonText.h"
 #include "util/TerminalText.h"
 
 #include <QCoreApplication>

@@ -1,6 +1,6 @@
 #include "BatchRequest.h"
 
-#include "CliArguments.h" // compactJson
+#include "util/JsonText.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>

@@ -81,8 +81,7 @@ bool applyMicrosandboxOption(CliCommand::Microsandbox &msb, const QString &name,
     qint64 whole = 0;
     error->clear();
     if (name == QLatin1String("--server")) {
-        const QUrl url(value, QUrl::StrictMode);
-        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+        if (!msb::isServerUrl(value))
             *error = tr("--server needs an http:// URL such as http://127.0.0.1:5555, not \"%1\"").arg(value);
         msb.server = value;
     } else if (name == QLatin1String("--token")) {
@@ -327,13 +326,6 @@ MicrosandboxConfig microsandboxConfigFor(const CliCommand &command)
     config.freshVmPerRun = given.freshVm;
     config.msbProgram = given.msbProgram;
     return config;
-}
-
-QString compactJson(const QJsonValue &value)
-{
-    // A one-element array lets QJsonDocument print any value, scalars included.
-    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
 }
 
 QString cliUsage()

@@ -58,7 +58,5 @@ CliCommand parseCliArguments(const QStringList &arguments);
 // The microsandbox engine's configuration: the command line over the environment over defaults.
 MicrosandboxConfig microsandboxConfigFor(const CliCommand &command);
 QString cliUsage();
-// Any JSON value as compact JSON text (scalars included): 7 -> "7", "a" -> "\"a\"".
-QString compactJson(const QJsonValue &value);
 
 } // namespace pysandbox

@@ -91,6 +91,13 @@ MsbClient::MsbClient(ClientConfig config, Credentials credentials, QObject *pare
     m_network.setAutoDeleteReplies(false);
 }
 
+bool isServerUrl(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    return url.isValid() && (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https"))
+        && !url.host().isEmpty();
+}
+
 MsbCall *MsbClient::send(std::optional<RpcRequest> request, const QString &buildError, int timeoutMs)
 {
     auto *call = new MsbCall(this);

@@ -109,5 +109,7 @@ private:
 
 // True for 127.0.0.0/8, ::1 and "localhost": the addresses a system proxy must never see.
 bool isLoopbackHost(const QString &host);
+// An http:// or https:// URL with a host: what the client can send requests to.
+bool isServerUrl(const QString &text);
 
 } // namespace pysandbox::msb

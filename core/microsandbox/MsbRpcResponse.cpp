@@ -1,6 +1,8 @@
 // The reply half of MsbRpc.h: which of §2.3's shapes came with which status, and what it means.
 #include "MsbRpc.h"
 
+#include "util/JsonText.h"
+
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -23,13 +25,6 @@ QString shortText(const QByteArray &bytes)
 {
     QString text = QString::fromUtf8(bytes).simplified();
     return text.size() > 300 ? text.left(299) + QChar(0x2026) : text;
-}
-
-// A value as JSON text, for messages ("7", "\"7\"", "null"; an absent id shows as null).
-QString jsonText(const QJsonValue &value)
-{
-    const QByteArray array = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return QString::fromUtf8(array.mid(1, array.size() - 2));
 }
 
 QByteArray mediaType(const QByteArray &contentType)
@@ -166,7 +161,7 @@ RpcResponse jsonRpcReply(int status, const QJsonObject &object, quint64 expected
     const std::optional<qint64> id = integer(object.value(QStringLiteral("id")));
     if (!id || quint64(*id) != expectedId)
         return garbage(status, tr("it answers another request (id %1, expected %2)")
-                                   .arg(jsonText(object.value(QStringLiteral("id"))))
+                                   .arg(compactJson(object.value(QStringLiteral("id")))) // absent: null
                                    .arg(expectedId));
     const bool hasResult = object.contains(QStringLiteral("result"));
     const QJsonValue error = object.value(QStringLiteral("error"));

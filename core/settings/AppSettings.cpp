@@ -1,6 +1,6 @@
 #include "AppSettings.h"
 
-#include "microsandbox/MsbRpc.h"
+#include "microsandbox/MsbClient.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -114,8 +114,7 @@ AppSettings AppSettings::load(const QSettings &settings)
     }
 
     const QString server = read.text(QStringLiteral("microsandbox/server"), s.msbServer);
-    const QUrl url(server, QUrl::StrictMode);
-    if (url.isValid() && (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https")) && !url.host().isEmpty())
+    if (msb::isServerUrl(server))
         s.msbServer = server;
     else
         read.refuse(QStringLiteral("microsandbox/server"), server);
