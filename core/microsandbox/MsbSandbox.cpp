@@ -60,11 +60,22 @@ void MsbSandbox::withdraw(QObject *context)
 void MsbSandbox::release()
 {
     m_busy = false;
+    unlockMachine();
+    QTimer::singleShot(0, this, &MsbSandbox::pump);
+}
+
+void MsbSandbox::unlockMachine()
+{
     if (m_locked) {
         m_lock->unlock();
         m_locked = false;
     }
-    QTimer::singleShot(0, this, &MsbSandbox::pump);
+}
+
+void MsbSandbox::stopAndDelete()
+{
+    ++m_generation;
+    connect(m_client->stop(m_target.ns, m_target.name), &MsbCall::finished, this, &QObject::deleteLater);
 }
 
 void MsbSandbox::invalidate(const QString &why)
@@ -99,8 +110,7 @@ void MsbSandbox::retire()
         return; // the start's answer stops the VM (see startVm)
     if (!m_startSent)
         return deleteLater();
-    ++m_generation;
-    connect(m_client->stop(m_target.ns, m_target.name), &MsbCall::finished, this, &QObject::deleteLater);
+    stopAndDelete();
 }
 
 bool MsbSandbox::tryLockForQuit()
@@ -171,10 +181,8 @@ void MsbSandbox::failAll(const QString &error)
     for (const Waiter &waiter : waiters)
         if (waiter.context)
             waiter.ready(error);
-    if (!m_busy && m_locked) {
-        m_lock->unlock();
-        m_locked = false;
-    }
+    if (!m_busy)
+        unlockMachine();
 }
 
 void MsbSandbox::onAnswer(MsbCall *call, std::function<void(const RpcResponse &)> handler)

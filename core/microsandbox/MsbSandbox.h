@@ -75,6 +75,8 @@ private:
 
     void pump();
     bool takeMachineLock();
+    void unlockMachine();
+    void stopAndDelete(); // retire(): the VM goes, then this object
     void prepare();
     void check();
     void stopThenStart();

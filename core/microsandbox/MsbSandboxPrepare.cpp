@@ -125,11 +125,8 @@ void MsbSandbox::startVm()
     const quint64 generation = m_generation;
     MsbCall *call = m_client->start(m_target.ns, m_target.name, m_target.config);
     connect(call, &MsbCall::finished, this, [this, generation](const RpcResponse &response) {
-        if (m_retiring) { // the run it was for has ended: the VM must not stay behind
-            ++m_generation;
-            connect(m_client->stop(m_target.ns, m_target.name), &MsbCall::finished, this, &QObject::deleteLater);
-            return;
-        }
+        if (m_retiring) // the run it was for has ended: the VM must not stay behind
+            return stopAndDelete();
         if (generation != m_generation)
             return;
         if (!response.ok)

@@ -115,9 +115,15 @@ JsonTreeModel::Node *JsonTreeModel::nodeFor(const QModelIndex &index) const
     return index.isValid() ? static_cast<Node *>(index.internalPointer()) : m_root.get();
 }
 
+int JsonTreeModel::rowsOf(const Node *node) const
+{
+    // The invisible root holds the result as a one-element array (none after clear()).
+    return node == m_root.get() ? std::min(1, childCount(node->value)) : childCount(node->value);
+}
+
 JsonTreeModel::Node *JsonTreeModel::childOf(Node *parent, int row) const
 {
-    const int count = parent == m_root.get() ? std::min(1, childCount(parent->value)) : childCount(parent->value);
+    const int count = rowsOf(parent);
     if (row < 0 || row >= count)
         return nullptr;
     if (parent->children.size() < size_t(count))
@@ -163,8 +169,7 @@ int JsonTreeModel::rowCount(const QModelIndex &parent) const
 {
     if (parent.column() > 0)
         return 0;
-    Node *node = nodeFor(parent);
-    return node == m_root.get() ? std::min(1, childCount(node->value)) : childCount(node->value);
+    return rowsOf(nodeFor(parent));
 }
 
 int JsonTreeModel::columnCount(const QModelIndex &) const

@@ -39,6 +39,7 @@ private:
     struct Node;
     Node *nodeFor(const QModelIndex &index) const;
     Node *childOf(Node *parent, int row) const;
+    int rowsOf(const Node *node) const;
 
     std::unique_ptr<Node> m_root; // invisible; its one child is the result
 };

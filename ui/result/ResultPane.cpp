@@ -122,11 +122,12 @@ ResultPane::ResultPane(QWidget *parent) : QWidget(parent)
     m_traceback->setObjectName(QStringLiteral("tracebackView"));
     m_traceback->setAccessibleName(tr("Traceback"));
     m_traceback->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    connect(m_traceback, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+    const auto jump = [this](QListWidgetItem *item) {
         if (const int line = item->data(kLineRole).toInt(); line > 0)
             Q_EMIT jumpToLine(line);
-    });
-    connect(m_traceback, &QListWidget::itemClicked, m_traceback, &QListWidget::itemActivated);
+    };
+    connect(m_traceback, &QListWidget::itemClicked, this, jump);    // the mouse
+    connect(m_traceback, &QListWidget::itemActivated, this, jump);  // Enter (and a style's double click)
     m_tabs->addTab(m_traceback, tr("Traceback"));
 
     auto *layout = new QVBoxLayout(this);
