@@ -178,6 +178,8 @@ ReplOutcome parseReplOutput(const QJsonValue &replResult, const ReplCall &call)
     envelope.stdoutStream = captured(report->stdoutBytes, meta.value(QStringLiteral("stdout_bytes")));
     envelope.stderrStream = captured(report->stderrBytes, meta.value(QStringLiteral("stderr_bytes")));
     const ExecutionOptions &options = call.options;
+    ExecutionOptions appliedInVm = options;
+    appliedInVm.maxProcesses = 0; // the wrapper sets no RLIMIT_NPROC in the VM
     envelope.usage.wallMs = meta.value(QStringLiteral("wall_ms")).toInteger();
     envelope.usage.cpuMs = meta.value(QStringLiteral("cpu_ms")).toInteger();
     envelope.usage.peakMemoryKb = meta.value(QStringLiteral("max_rss_kb")).toInteger();
@@ -227,15 +229,9 @@ ReplOutcome parseReplOutput(const QJsonValue &replResult, const ReplCall &call)
         envelope.status = RunStatus::Error;
     } else if (!result->error) {
         envelope.status = RunStatus::Ok;
-    } else if (result->error->type == QLatin1String("MemoryError") && options.memoryMb > 0) {
-        // RLIMIT_AS surfaces inside Python; tied to the limit that was set, as on the native engine.
-        envelope.status = RunStatus::MemoryLimit;
-        envelope.statusDetail = tr("Python raised %1 while the limit was in force: %2")
-                                    .arg(result->error->type, result->error->message);
-    } else if (result->error->message.contains(QLatin1String("[Errno 27]")) && options.maxFileSizeBytes > 0) {
-        envelope.status = RunStatus::FileSizeLimit;
-        envelope.statusDetail = tr("Python raised %1 while the limit was in force: %2")
-                                    .arg(result->error->type, result->error->message);
+    } else if (const auto limit = runner::limitRaisedInPython(*result->error, appliedInVm)) {
+        envelope.status = *limit; // as on the native engine, for the limits the wrapper set
+        envelope.statusDetail = runner::limitRaisedInPythonDetail(*result->error);
     } else {
         envelope.status = RunStatus::Error;
     }

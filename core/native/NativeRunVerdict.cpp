@@ -72,17 +72,7 @@ RunStatus NativeRun::decideStatus(const ChildExit &exit, const std::optional<run
         return m_frame.state() == runner::FrameReader::State::Complete ? RunStatus::EngineError : RunStatus::Error;
     if (!result->error)
         return RunStatus::Ok;
-    // Limits enforced by the kernel surface inside Python as exceptions; the verdict is
-    // tied to the limit the host set, so a snippet cannot claim a limit that was not there.
-    const ErrorInfo &error = *result->error;
-    if (error.type == QLatin1String("MemoryError") && options.memoryMb > 0)
-        return RunStatus::MemoryLimit;
-    if (error.message.contains(QLatin1String("[Errno 27]")) && options.maxFileSizeBytes > 0)
-        return RunStatus::FileSizeLimit;
-    if (error.type == QLatin1String("BlockingIOError") && error.message.contains(QLatin1String("[Errno 11]"))
-        && error.traceback.contains(QLatin1String("fork")) && options.maxProcesses > 0)
-        return RunStatus::ProcessLimit; // RLIMIT_NPROC refused a fork
-    return RunStatus::Error;
+    return runner::limitRaisedInPython(*result->error, options).value_or(RunStatus::Error);
 }
 
 void NativeRun::onExit(const ChildExit &reaped)
@@ -155,7 +145,7 @@ void NativeRun::onExit(const ChildExit &reaped)
         // rests on the exception the interpreter raised under a limit the host had set.
         envelope.statusDetail = m_stopReason != StopReason::None || !envelope.error
             ? QString()
-            : tr("Python raised %1 while the limit was in force: %2").arg(envelope.error->type, envelope.error->message);
+            : runner::limitRaisedInPythonDetail(*envelope.error);
         break;
     default:
         envelope.statusDetail = envelope.error ? envelope.error->message : QString();

@@ -80,6 +80,23 @@ FrameReader::State FrameReader::append(const QByteArray &bytes)
     return m_state;
 }
 
+std::optional<RunStatus> limitRaisedInPython(const ErrorInfo &error, const ExecutionOptions &applied)
+{
+    if (error.type == QLatin1String("MemoryError") && applied.memoryMb > 0)
+        return RunStatus::MemoryLimit;
+    if (error.message.contains(QLatin1String("[Errno 27]")) && applied.maxFileSizeBytes > 0)
+        return RunStatus::FileSizeLimit;
+    if (error.type == QLatin1String("BlockingIOError") && error.message.contains(QLatin1String("[Errno 11]"))
+        && error.traceback.contains(QLatin1String("fork")) && applied.maxProcesses > 0)
+        return RunStatus::ProcessLimit; // RLIMIT_NPROC refused a fork
+    return std::nullopt;
+}
+
+QString limitRaisedInPythonDetail(const ErrorInfo &error)
+{
+    return tr("Python raised %1 while the limit was in force: %2").arg(error.type, error.message);
+}
+
 std::optional<RunnerResult> parseResult(const QByteArray &payload, QString *error)
 {
     QJsonParseError parseError{};

@@ -65,5 +65,12 @@ struct RunnerResult
 // Parses a result frame's payload; nullopt with *error filled when it is not one.
 std::optional<RunnerResult> parseResult(const QByteArray &payload, QString *error);
 
+// Kernel limits refuse inside Python, as exceptions: MemoryError under RLIMIT_AS, EFBIG under
+// RLIMIT_FSIZE, EAGAIN from fork under RLIMIT_NPROC. Such an error is a limit's verdict only
+// for a limit in `applied` (zero = not applied), so a snippet cannot claim one that was not set.
+std::optional<RunStatus> limitRaisedInPython(const ErrorInfo &error, const ExecutionOptions &applied);
+// The status detail of that verdict: it rests on what Python said, and says so.
+QString limitRaisedInPythonDetail(const ErrorInfo &error);
+
 } // namespace runner
 } // namespace pysandbox
