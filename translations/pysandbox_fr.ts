@@ -915,10 +915,6 @@ interrupted or when standard output closes, 4 when the engine is not ready.
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Python raised %1 while the limit was in force: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>no sandbox: the snippet could read your files and reach the network</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1192,10 +1188,6 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
     <message>
         <source>Python exited with code %1 before it returned a result</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Python raised %1 while the limit was in force: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1590,6 +1582,10 @@ interrupted or when standard output closes, 4 when the engine is not ready.
     </message>
     <message>
         <source>the runner&apos;s error field is neither an object nor null</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Python raised %1 while the limit was in force: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
